@@ -1,0 +1,199 @@
+"""Claims and the citations that tie each claim to the passages that speak to it."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, Count, Prefetch, Q, Value, When
+
+from sources.models import Author, Passage, choices_check
+
+
+class Topic(models.Model):
+    """A tag grouping claims by subject."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    NEUTRAL = "neutral", "Neutral"
+
+
+class Attribution(models.TextChoices):
+    AUTHOR = "author", "The author's own assertion"
+    QUOTE = "quote", "A direct quote of the author"
+    REPORTED = "reported", "The author's words, reported"
+
+
+class Verdict(models.TextChoices):
+    SUPPORTED = "supported", "Supported"
+    REFUTED = "refuted", "Refuted"
+    CONTESTED = "contested", "Contested"
+    UNVERIFIED = "unverified", "Unverified"
+
+
+def _stance_count(field: str, stance: Stance) -> Count:
+    return Count(field, filter=Q(citations__stance=stance), distinct=True)
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Claim.Status.PUBLISHED)
+
+    def listed(self):
+        """Claims shown in default lists: everything but retracted claims."""
+        return self.exclude(status=Claim.Status.RETRACTED)
+
+    def with_verdict(self):
+        """Annotate counts by stance, distinct sources and authors per side, and the verdict.
+
+        The verdict is derived, never stored: `supported` (only supporting
+        citations), `refuted` (only refuting), `contested` (both), `unverified`
+        (none, or only neutral).
+        """
+        return self.annotate(
+            supports_count=_stance_count("citations", Stance.SUPPORTS),
+            refutes_count=_stance_count("citations", Stance.REFUTES),
+            neutral_count=_stance_count("citations", Stance.NEUTRAL),
+            supporting_sources=_stance_count("citations__passage__source", Stance.SUPPORTS),
+            refuting_sources=_stance_count("citations__passage__source", Stance.REFUTES),
+            supporting_authors=_stance_count("citations__author", Stance.SUPPORTS),
+            refuting_authors=_stance_count("citations__author", Stance.REFUTES),
+        ).annotate(
+            verdict=Case(
+                When(supports_count__gt=0, refutes_count__gt=0, then=Value(Verdict.CONTESTED)),
+                When(supports_count__gt=0, then=Value(Verdict.SUPPORTED)),
+                When(refutes_count__gt=0, then=Value(Verdict.REFUTED)),
+                default=Value(Verdict.UNVERIFIED),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_citations(self):
+        """Prefetch topics and citations with their passage, source and author."""
+        citations = Citation.objects.select_related("passage__source", "author").order_by(
+            "passage__source__slug", "passage__start", "id"
+        )
+        return self.prefetch_related("topics", Prefetch("citations", queryset=citations))
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class Claim(models.Model):
+    """One checkable statement, with a stable public id."""
+
+    Status = ClaimStatus
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(max_length=100, unique=True)
+    text = models.TextField(help_text="One checkable statement, as a plain declarative sentence.")
+    language = models.CharField(max_length=16, default="en", help_text="BCP 47 language tag.")
+    topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
+    period_start = models.DateField(
+        null=True, blank=True, help_text="First day of the period the claim is about."
+    )
+    period_end = models.DateField(
+        null=True, blank=True, help_text="Last day of the period the claim is about."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    retraction_reason = models.TextField(blank=True)
+    corpus_key = models.SlugField(
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The claim's id in the seed corpus files; empty for claims made elsewhere.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims_created",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims_reviewed",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            choices_check("status", ClaimStatus, "claim_status_valid"),
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(status="retracted") | ~Q(retraction_reason=""),
+                name="claim_retraction_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=models.F("period_end")),
+                name="claim_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        if self.status == self.Status.RETRACTED and not self.retraction_reason.strip():
+            raise ValidationError({"retraction_reason": "A retracted claim needs a reason."})
+        if self.period_start and self.period_end and self.period_start > self.period_end:
+            raise ValidationError({"period_end": "The period ends before it starts."})
+
+
+class Citation(models.Model):
+    """A passage cited for a claim: its stance, whose words it is, and how."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="citations")
+    stance = models.CharField(max_length=10, choices=Stance.choices)
+    author = models.ForeignKey(
+        Author,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="citations",
+        help_text="Whose words the passage is; empty when unknown.",
+    )
+    attribution = models.CharField(
+        max_length=10, choices=Attribution.choices, default=Attribution.AUTHOR
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "passage"], name="citation_unique_passage"),
+            choices_check("stance", Stance, "citation_stance_valid"),
+            choices_check("attribution", Attribution, "citation_attribution_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.passage} {self.stance} “{self.claim}”"
