@@ -4,6 +4,8 @@ DATABASE_URL          default: SQLite file db.sqlite3 in the project root
 DJANGO_DEBUG          default: on (development); set 0/false/off in production
 DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
+CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
+DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
 """
 
 from os import environ
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.api.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,12 +113,34 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 CORPUS_DIR = Path(environ.get("CLAIMBASE_CORPUS_DIR", BASE_DIR / "fixtures"))
 
+# Reads are public unless CLAIMBASE_PUBLIC_READS is off; writes need a curator's token.
+CLAIMBASE_PUBLIC_READS = env_flag("CLAIMBASE_PUBLIC_READS", default=True)
+
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "config.pagination.CursorPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["config.permissions.CuratorWriteOrPublicRead"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": environ.get("DJANGO_THROTTLE_ANON", "300/minute"),
+        "user": environ.get("DJANGO_THROTTLE_USER", "1200/minute"),
+    },
+    "ORDERING_PARAM": "ordering",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -129,4 +155,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.describe_path_ids",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "StanceEnum": "claims.models.Stance",
+        "AttributionEnum": "claims.models.Attribution",
+        "VerdictEnum": "claims.models.Verdict",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "EditableClaimStatusEnum": "claims.serializers.EDITABLE_STATUSES",
+        "SourceKindEnum": "sources.models.SourceKind",
+        "AuthorKindEnum": "sources.models.AuthorKind",
+        "DatePrecisionEnum": "sources.models.DatePrecision",
+    },
 }

@@ -1,12 +1,23 @@
-"""Root URLs: the admin, API v1 and its documentation."""
+"""Root URLs: the admin, API v1 (one router) and its documentation."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from claims.views import CitationViewSet, ClaimViewSet
+from sources.views import AuthorViewSet, PassageViewSet, SourceViewSet
+
+router = DefaultRouter(trailing_slash="/?")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("citations", CitationViewSet, basename="citation")
+router.register("sources", SourceViewSet, basename="source")
+router.register("passages", PassageViewSet, basename="passage")
+router.register("authors", AuthorViewSet, basename="author")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("claims.urls")),
+    path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path(

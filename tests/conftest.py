@@ -3,9 +3,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from claims.services import curator_create
 from sources.models import Author, Source
 from sources.services import author_save, source_create
 
@@ -17,9 +19,36 @@ def seed_text(name: str) -> str:
     return (Path(settings.CORPUS_DIR) / name).read_bytes().decode("utf-8")
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle counters live in the cache: start every test with none."""
+    cache.clear()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def curator(db):
+    user, token = curator_create(username="curator")
+    return user
+
+
+@pytest.fixture
+def curator_api(curator) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {curator.auth_token.key}")
+    return client
+
+
+@pytest.fixture
+def staff_api(db) -> APIClient:
+    user, token = curator_create(username="staff", staff=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
 
 
 @pytest.fixture
