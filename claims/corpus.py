@@ -25,6 +25,7 @@ from sources.models import Author, AuthorKind, DatePrecision, Source, SourceKind
 from sources.services import author_save, source_create, source_update
 
 AUTHORS_FILE = "authors.yaml"
+LOOKUP_EVAL_FILE = "lookup_eval.yaml"  # the lookup's evaluation set, not a source
 
 SOURCE_KEYS = {
     "slug",
@@ -278,7 +279,8 @@ class _Reader:
 
 def corpus_files(directory: Path) -> list[Path]:
     """The source files of a corpus directory, in name order."""
-    return sorted(path for path in directory.glob("*.yaml") if path.name != AUTHORS_FILE)
+    not_sources = {AUTHORS_FILE, LOOKUP_EVAL_FILE}
+    return sorted(path for path in directory.glob("*.yaml") if path.name not in not_sources)
 
 
 def read_corpus(paths: Iterable[Path], *, authors_file: Path) -> Corpus:
@@ -410,6 +412,7 @@ def _load_source(
                 author=author,
                 attribution=citation.attribution,
                 note=citation.note,
+                replace=True,
             )
             kept.append(written.pk)
             report.citations_written += 1

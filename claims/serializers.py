@@ -1,31 +1,20 @@
-"""Claims as the API shows them: each with its citations and its verdict."""
+"""Claims and citations as the API shows and accepts them."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.models import Citation, Claim, Verdict
+from claims.models import Attribution, Citation, Claim, ClaimStatus, Stance, Verdict
 from sources.models import Author, Passage, Source
-
-
-class AuthorSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Author
-        fields = ["id", "slug", "name", "kind"]
-
-
-class SourceSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Source
-        fields = ["id", "slug", "title", "outlet", "published_on", "published_precision", "url"]
-
-
-class PassageSelectorSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Passage
-        fields = ["id", "exact", "prefix", "suffix", "start", "end"]
+from sources.serializers import (
+    AuthorSummarySerializer,
+    PassageSelectorSerializer,
+    SourceSummarySerializer,
+)
 
 
 class CitationSerializer(serializers.ModelSerializer):
+    """A passage cited for a claim, with its source, author and stance."""
+
     passage = PassageSelectorSerializer(read_only=True)
     source = SourceSummarySerializer(source="passage.source", read_only=True)
     author = AuthorSummarySerializer(read_only=True, allow_null=True)
@@ -33,6 +22,13 @@ class CitationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Citation
         fields = ["id", "stance", "attribution", "note", "author", "passage", "source"]
+
+
+class CitationDetailSerializer(CitationSerializer):
+    claim = serializers.UUIDField(source="claim.uuid", read_only=True, help_text="Claim id.")
+
+    class Meta(CitationSerializer.Meta):
+        fields = ["id", "claim", *CitationSerializer.Meta.fields[1:], "created_at", "updated_at"]
 
 
 class VerdictSerializer(serializers.Serializer):
@@ -49,11 +45,15 @@ class VerdictSerializer(serializers.Serializer):
 
 
 class PeriodSerializer(serializers.Serializer):
-    start = serializers.DateField(source="period_start", allow_null=True)
-    end = serializers.DateField(source="period_end", allow_null=True)
+    """The date or period a claim is about."""
+
+    start = serializers.DateField(source="period_start", allow_null=True, required=False)
+    end = serializers.DateField(source="period_end", allow_null=True, required=False)
 
 
 class ClaimSerializer(serializers.ModelSerializer):
+    """A claim with every citation that speaks to it, and its verdict."""
+
     id = serializers.UUIDField(source="uuid", read_only=True)
     topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     period = serializers.SerializerMethodField()
@@ -73,6 +73,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "retraction_reason",
             "verdict",
             "citations",
+            "reviewed_at",
             "created_at",
             "updated_at",
         ]
@@ -86,3 +87,93 @@ class ClaimSerializer(serializers.ModelSerializer):
     @extend_schema_field(VerdictSerializer)
     def get_verdict(self, claim: Claim) -> dict:
         return VerdictSerializer(claim).data
+
+
+class CitationInputSerializer(serializers.Serializer):
+    """A citation to add: a quote of a source (anchored server-side) or an existing passage."""
+
+    source = serializers.PrimaryKeyRelatedField(
+        queryset=Source.objects.all(), required=False, help_text="Source id, with `quote`."
+    )
+    quote = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        max_length=20_000,
+        help_text="The quote as copied from the source text; found however its quotes, "
+        "dashes, whitespace or case differ.",
+    )
+    passage = serializers.PrimaryKeyRelatedField(
+        queryset=Passage.objects.all(), required=False, help_text="Passage id, instead of a quote."
+    )
+    stance = serializers.ChoiceField(choices=Stance.choices)
+    author = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Author.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Slug of whose words the passage is; omitted: the source's first author; "
+        "null: unknown.",
+    )
+    attribution = serializers.ChoiceField(choices=Attribution.choices, default=Attribution.AUTHOR)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+    def validate(self, attrs):
+        by_quote = "source" in attrs or "quote" in attrs
+        if by_quote and "passage" in attrs:
+            raise serializers.ValidationError(
+                {"passage": "Give either `source` and `quote`, or `passage`, not both."}
+            )
+        if not by_quote and "passage" not in attrs:
+            raise serializers.ValidationError({"quote": "Give `source` and `quote`, or `passage`."})
+        for field in ("source", "quote"):
+            if by_quote and field not in attrs:
+                raise serializers.ValidationError({field: "This field is required with a quote."})
+        return attrs
+
+
+class CitationCreateSerializer(CitationInputSerializer):
+    claim = serializers.SlugRelatedField(
+        slug_field="uuid", queryset=Claim.objects.all(), help_text="Claim id."
+    )
+
+
+class CitationUpdateSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Author.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Citation
+        fields = ["stance", "author", "attribution", "note"]
+
+
+EDITABLE_STATUSES = [
+    (ClaimStatus.DRAFT.value, ClaimStatus.DRAFT.label),
+    (ClaimStatus.PUBLISHED.value, ClaimStatus.PUBLISHED.label),
+]
+
+
+class ClaimWriteSerializer(serializers.Serializer):
+    """A claim to create, with its citations, in one request."""
+
+    text = serializers.CharField(max_length=5_000)
+    slug = serializers.SlugField(
+        max_length=100, required=False, help_text="Made from the text when omitted."
+    )
+    language = serializers.CharField(max_length=16, default="en")
+    topics = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+    )
+    period = PeriodSerializer(required=False, allow_null=True)
+    status = serializers.ChoiceField(
+        choices=EDITABLE_STATUSES,
+        default=ClaimStatus.DRAFT,
+        help_text="`published` records you as its reviewer. Retract with the retract action.",
+    )
+    citations = CitationInputSerializer(many=True, min_length=1, max_length=200)
+
+
+class ClaimUpdateSerializer(ClaimWriteSerializer):
+    """The fields of a claim that can change; citations change through /citations/."""
+
+    citations = None

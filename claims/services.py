@@ -1,14 +1,18 @@
 """Writes to claims and citations: the one path for API, admin and commands."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group, Permission, User
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from rest_framework.authtoken.models import Token
 
 from claims.models import Attribution, Citation, Claim, Stance, Topic
+from config.permissions import CURATORS_GROUP
 from sources.models import Author, Passage, Source
 from sources.services import passage_for_quote
 
@@ -63,8 +67,14 @@ def claim_create(
     status: str = Claim.Status.DRAFT,
     created_by: AbstractBaseUser | None = None,
     corpus_key: str | None = None,
+    citations: Sequence[Mapping] = (),
 ) -> Claim:
-    """Create a claim; its slug is made from its text unless given."""
+    """Create a claim with its citations, all or nothing; the slug is made from the text.
+
+    Each citation is a mapping of `citation_add` arguments (`source` + `quote`, or
+    `passage`; `stance`, and optionally `author`, `attribution`, `note`). A
+    citation that fails names itself: the error's keys read `citations.<index>.<field>`.
+    """
     claim = Claim(
         text=text.strip(),
         slug=slug or unique_claim_slug(text),
@@ -75,15 +85,39 @@ def claim_create(
         created_by=created_by,
         corpus_key=corpus_key,
     )
+    if status == Claim.Status.PUBLISHED:
+        claim.reviewed_by, claim.reviewed_at = created_by, timezone.now()
     claim.full_clean()
     claim.save()
     claim.topics.set(topics_named(topics))
+    for index, citation in enumerate(citations):
+        try:
+            citation_add(claim=claim, **citation)
+        except ValidationError as error:
+            raise prefixed(error, f"citations.{index}") from error
     return claim
 
 
+def prefixed(error: ValidationError, prefix: str) -> ValidationError:
+    """Re-key a ValidationError's fields under `prefix`."""
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {f"{prefix}.{field}": errors for field, errors in error.error_dict.items()}
+        )
+    return ValidationError({prefix: error.error_list})
+
+
 @transaction.atomic
-def claim_update(*, claim: Claim, topics: Iterable[str] | None = None, **fields) -> Claim:
-    """Change a claim's fields (and, if given, its topics)."""
+def claim_update(
+    *,
+    claim: Claim,
+    topics: Iterable[str] | None = None,
+    edited_by: AbstractBaseUser | None = None,
+    **fields,
+) -> Claim:
+    """Change a claim's fields (and, if given, its topics); publishing records the reviewer."""
+    if fields.get("status") == Claim.Status.PUBLISHED and claim.status != Claim.Status.PUBLISHED:
+        fields.update(retraction_reason="", reviewed_by=edited_by, reviewed_at=timezone.now())
     changed = False
     for name, value in fields.items():
         if getattr(claim, name) != value:
@@ -155,15 +189,36 @@ def citation_save(
 def citation_add(
     *,
     claim: Claim,
-    source: Source,
-    quote: str,
     stance: Stance | str,
+    source: Source | None = None,
+    quote: str | None = None,
+    passage: Passage | None = None,
     author: Author | None | _SourceAuthor = SOURCE_AUTHOR,
     attribution: Attribution | str = Attribution.AUTHOR,
     note: str = "",
+    replace: bool = False,
 ) -> Citation:
-    """Anchor `quote` in `source` and cite that passage for `claim`."""
-    passage = passage_for_quote(source=source, quote=quote)
+    """Cite a passage for `claim`: an existing one, or the one `quote` anchors to in `source`.
+
+    A passage already cited for the claim is refused, unless `replace` asks to
+    update that citation instead (as the corpus loader does).
+    """
+    if passage is None:
+        if source is None or quote is None:
+            raise ValidationError({"quote": "Give a source and a quote, or a passage."})
+        passage = passage_for_quote(source=source, quote=quote)
+    if not replace:
+        existing = Citation.objects.filter(claim=claim, passage=passage).first()
+        if existing:
+            raise ValidationError(
+                {
+                    "quote" if quote is not None else "passage": ValidationError(
+                        "This passage is already cited for this claim (citation %(id)s).",
+                        code="duplicate",
+                        params={"id": existing.pk},
+                    )
+                }
+            )
     return citation_save(
         claim=claim,
         passage=passage,
@@ -172,3 +227,75 @@ def citation_add(
         attribution=attribution,
         note=note,
     )
+
+
+@transaction.atomic
+def citation_update(*, citation: Citation, **fields) -> Citation:
+    """Change a citation's stance, author, attribution or note."""
+    changed = {name: value for name, value in fields.items() if getattr(citation, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(citation, name, value)
+        citation.full_clean()
+        citation.save()
+    return citation
+
+
+CURATOR_PERMISSIONS = {
+    "claims": [
+        "add_claim",
+        "change_claim",
+        "view_claim",
+        "add_citation",
+        "change_citation",
+        "delete_citation",
+        "view_citation",
+        "add_topic",
+        "change_topic",
+        "view_topic",
+    ],
+    "sources": [
+        "add_author",
+        "change_author",
+        "view_author",
+        "add_source",
+        "change_source",
+        "view_source",
+        "add_sourceauthor",
+        "change_sourceauthor",
+        "delete_sourceauthor",
+        "view_sourceauthor",
+        "add_passage",
+        "view_passage",
+    ],
+}
+
+
+@transaction.atomic
+def curators_group_ensure() -> Group:
+    """Return the curators group, holding exactly the permissions curators need.
+
+    Curators write claims, citations, sources and authors; deleting claims,
+    sources, authors and passages is left to staff.
+    """
+    group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
+    wanted = Permission.objects.filter(
+        Q(content_type__app_label="claims", codename__in=CURATOR_PERMISSIONS["claims"])
+        | Q(content_type__app_label="sources", codename__in=CURATOR_PERMISSIONS["sources"])
+    )
+    group.permissions.set(wanted)
+    return group
+
+
+@transaction.atomic
+def curator_create(*, username: str, email: str = "", staff: bool = False) -> tuple[User, Token]:
+    """Create (or find) a user, put them in the curators group, and return their API token."""
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"email": email, "is_staff": staff}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    user.groups.add(curators_group_ensure())
+    token, _ = Token.objects.get_or_create(user=user)
+    return user, token

@@ -1,30 +1,261 @@
-"""API v1 views for claims."""
+"""API v1: claims and citations."""
 
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from claims.models import Claim
-from claims.serializers import ClaimSerializer
+from claims.filters import CitationFilter, ClaimFilter
+from claims.models import Citation, Claim
+from claims.serializers import (
+    CitationCreateSerializer,
+    CitationDetailSerializer,
+    CitationUpdateSerializer,
+    ClaimSerializer,
+    ClaimUpdateSerializer,
+    ClaimWriteSerializer,
+)
+from claims.services import (
+    SOURCE_AUTHOR,
+    citation_add,
+    citation_update,
+    claim_create,
+    claim_retract,
+    claim_update,
+)
+from sources.views import ID_PATTERN, SKRIPAL_QUOTE, StaffDeletes
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
 
+CLAIM_EXAMPLE = OpenApiExample(
+    "A claim citing a seed passage by quote",
+    value={
+        "text": "Japan did not expel Russian diplomats after the Skripal poisoning.",
+        "topics": ["skripal", "sanctions"],
+        "period": {"start": "2018-03-01", "end": "2018-04-30"},
+        "status": "published",
+        "citations": [
+            {
+                "source": 5,
+                "quote": SKRIPAL_QUOTE.replace("’", "'"),
+                "stance": "supports",
+                "author": "james-d-j-brown",
+                "attribution": "author",
+            }
+        ],
+    },
+    request_only=True,
+)
 
-class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
+
+CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
+    "The Skripal claim of the seed corpus",
+    value={
+        "id": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+        "slug": "japan-did-not-expel-russian-diplomats-after-skripal",
+        "text": "Japan did not expel Russian diplomats after the Skripal poisoning.",
+        "language": "en",
+        "topics": ["sanctions", "skripal"],
+        "period": {"start": "2018-03-01", "end": "2018-03-31"},
+        "status": "published",
+        "retraction_reason": "",
+        "verdict": {
+            "verdict": "supported",
+            "supports": 1,
+            "refutes": 0,
+            "neutral": 0,
+            "supporting_sources": 1,
+            "refuting_sources": 0,
+            "supporting_authors": 1,
+            "refuting_authors": 0,
+        },
+        "citations": [
+            {
+                "id": 274,
+                "stance": "supports",
+                "attribution": "author",
+                "note": "",
+                "author": {
+                    "id": 9,
+                    "slug": "james-d-j-brown",
+                    "name": "James D. J. Brown",
+                    "kind": "person",
+                },
+                "passage": {
+                    "id": 271,
+                    "exact": SKRIPAL_QUOTE,
+                    "prefix": "or fear of antagonizing Russia. ",
+                    "suffix": ". What is more, despite being pr",
+                    "start": 5725,
+                    "end": 5826,
+                },
+                "source": {
+                    "id": 5,
+                    "slug": "new-cold-war-forces-japan-to-choose-sides",
+                    "title": "A New Cold War With Russia Forces Japan to Choose Sides",
+                    "outlet": "The Diplomat",
+                    "published_on": "2018-01-01",
+                    "published_precision": "year",
+                    "url": None,
+                },
+            }
+        ],
+        "reviewed_at": "2026-11-23T18:50:12Z",
+        "created_at": "2026-11-23T18:50:12Z",
+        "updated_at": "2026-11-23T18:50:12Z",
+    },
+    response_only=True,
+)
+
+
+class RetractSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5_000, help_text="Why the claim is retracted.")
+
+
+def citation_arguments(data: dict) -> dict:
+    """Service arguments from validated citation input: an omitted author means the byline."""
+    return {"author": SOURCE_AUTHOR, **data}
+
+
+def period_fields(data: dict) -> dict:
+    """Turn the nested `period` of claim input into model fields."""
+    if "period" not in data:
+        return data
+    period = data.pop("period") or {}
+    return {
+        **data,
+        "period_start": period.get("period_start"),
+        "period_end": period.get("period_end"),
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE]),
+    retrieve=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE]),
+    create=extend_schema(
+        request=ClaimWriteSerializer,
+        responses={201: ClaimSerializer},
+        examples=[CLAIM_EXAMPLE, CLAIM_RESPONSE_EXAMPLE],
+        description="Create a claim with its citations in one request (curators). Each citation "
+        "is a `source` id + `quote`, anchored server-side, or a `passage` id. If any citation "
+        "fails, nothing is stored and `errors` names it (`citations.0.quote`).",
+    ),
+    update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
+    partial_update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
+    destroy=extend_schema(
+        description="Delete a claim and its citations (staff only); the "
+        "cited passages stay. Prefer retracting."
+    ),
+)
+class ClaimViewSet(StaffDeletes, viewsets.ModelViewSet):
     """Claims, each with every citation that supports, refutes or discusses it.
 
     A citation carries the exact passage (text and W3C selectors), its source,
     whose words it is and the passage's stance toward the claim. The verdict is
     derived from the citations: `supported`, `refuted`, `contested` (both) or
-    `unverified` (none, or only neutral). Lists leave out retracted claims;
-    a retracted claim stays readable at its own address.
+    `unverified` (none, or only neutral). Lists leave out retracted claims unless
+    `status=retracted` is asked for; a retracted claim stays readable at its own
+    address.
     """
 
     serializer_class = ClaimSerializer
+    filterset_class = ClaimFilter
+    ordering_fields = ["created_at", "updated_at", "slug"]
     lookup_field = "uuid"
     lookup_url_kwarg = "id"
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):
         claims = Claim.objects.with_verdict().with_citations()
-        if self.action == "list":
+        if self.action == "list" and "status" not in self.request.query_params:
             claims = claims.listed()
         return claims
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ClaimWriteSerializer
+        if self.action in ("update", "partial_update"):
+            return ClaimUpdateSerializer
+        return ClaimSerializer
+
+    def respond(self, claim: Claim, status_code: int = status.HTTP_200_OK) -> Response:
+        claim = self.get_queryset().get(pk=claim.pk)
+        return Response(ClaimSerializer(claim).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = period_fields(dict(serializer.validated_data))
+        data["citations"] = [citation_arguments(c) for c in data["citations"]]
+        claim = claim_create(created_by=request.user, **data)
+        return self.respond(claim, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        claim = self.get_object()
+        serializer = self.get_serializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = period_fields(dict(serializer.validated_data))
+        claim = claim_update(claim=claim, edited_by=request.user, **data)
+        return self.respond(claim)
+
+    @extend_schema(request=RetractSerializer, responses=ClaimSerializer)
+    @action(detail=True, methods=["post"])
+    def retract(self, request, id=None):
+        """Retract a claim, with a reason: it stays readable but leaves default lists."""
+        claim = self.get_object()
+        serializer = RetractSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = claim_retract(
+            claim=claim, reason=serializer.validated_data["reason"], reviewed_by=request.user
+        )
+        return self.respond(claim)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=CitationCreateSerializer, responses={201: CitationDetailSerializer}
+    ),
+    update=extend_schema(request=CitationUpdateSerializer, responses=CitationDetailSerializer),
+    partial_update=extend_schema(
+        request=CitationUpdateSerializer, responses=CitationDetailSerializer
+    ),
+    destroy=extend_schema(
+        description="Remove a citation from its claim (curators); the passage stays."
+    ),
+)
+class CitationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Citations: a passage cited for a claim, with its stance, author and attribution."""
+
+    queryset = Citation.objects.select_related("claim", "passage__source", "author")
+    filterset_class = CitationFilter
+    ordering = ("-created_at", "-id")
+    ordering_fields = ["created_at", "updated_at"]
+    lookup_value_regex = ID_PATTERN
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return CitationCreateSerializer
+        if self.action in ("update", "partial_update"):
+            return CitationUpdateSerializer
+        return CitationDetailSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        citation = citation_add(**citation_arguments(dict(serializer.validated_data)))
+        return Response(CitationDetailSerializer(citation).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(
+            self.get_object(), data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        citation = citation_update(citation=serializer.instance, **serializer.validated_data)
+        return Response(CitationDetailSerializer(citation).data)

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
 from sources.anchoring import AnchorError, anchor
 from sources.models import Author, Passage, Source, SourceAuthor
@@ -22,22 +23,48 @@ def quote_error(error: AnchorError, *, field: str = "quote") -> ValidationError:
 
 
 @transaction.atomic
-def author_save(
+def author_create(
     *,
-    slug: str,
     name: str,
+    slug: str = "",
     kind: str = Author.Kind.PERSON,
     affiliation: str = "",
     description: str = "",
     url: str = "",
 ) -> Author:
-    """Create the author with this slug, or update it to these values."""
-    author = Author.objects.filter(slug=slug).first() or Author(slug=slug)
-    author.name, author.kind, author.affiliation = name, kind, affiliation
-    author.description, author.url = description, url
+    """Record a person or organisation; the slug is made from the name unless given."""
+    author = Author(
+        slug=slug or slugify(name)[:100],
+        name=name,
+        kind=kind,
+        affiliation=affiliation,
+        description=description,
+        url=url,
+    )
     author.full_clean()
     author.save()
     return author
+
+
+@transaction.atomic
+def author_update(*, author: Author, **fields) -> Author:
+    """Change an author's fields; saves only when something changed."""
+    changed = {name: value for name, value in fields.items() if getattr(author, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(author, name, value)
+        author.full_clean()
+        author.save()
+    return author
+
+
+@transaction.atomic
+def author_save(*, slug: str, **fields) -> Author:
+    """Create the author with this slug, or bring it up to date with these values."""
+    author = Author.objects.filter(slug=slug).first()
+    if author is None:
+        return author_create(slug=slug, **fields)
+    return author_update(author=author, **fields)
 
 
 @transaction.atomic

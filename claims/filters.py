@@ -1,0 +1,107 @@
+"""Query filters for claims and citations."""
+
+from datetime import UTC
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from claims.models import Citation, Claim, ClaimStatus, Stance, Verdict
+from sources.filters import id_or_slug
+
+
+def cited(*conditions: Q, **lookups) -> Exists:
+    """Claims with at least one citation matching the conditions (no row duplication)."""
+    return Exists(Citation.objects.filter(*conditions, claim=OuterRef("pk"), **lookups))
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time, compared in UTC (any offset ISO 8601 allows is accepted)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(UTC) if value else value)
+
+
+class ClaimFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", help_text="Text in the claim or in one of its cited passages."
+    )
+    stance = django_filters.ChoiceFilter(
+        choices=Stance.choices,
+        method="filter_stance",
+        help_text="Claims with at least one citation of this stance.",
+    )
+    verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
+    author = django_filters.CharFilter(
+        method="filter_author", help_text="Claims citing this author (id or slug)."
+    )
+    source = django_filters.CharFilter(
+        method="filter_source", help_text="Claims citing this source (id or slug)."
+    )
+    topic = django_filters.CharFilter(method="filter_topic", help_text="Topic slug.")
+    status = django_filters.ChoiceFilter(
+        choices=ClaimStatus.choices,
+        help_text="Without it, lists show draft and published claims, not retracted ones.",
+    )
+    language = django_filters.CharFilter(help_text="BCP 47 language tag, e.g. `en`.")
+    updated_since = UTCDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time."
+    )
+    about_after = django_filters.DateFilter(
+        field_name="period_end",
+        lookup_expr="gte",
+        help_text="Claims about a period ending on or after this date.",
+    )
+    about_before = django_filters.DateFilter(
+        field_name="period_start",
+        lookup_expr="lte",
+        help_text="Claims about a period starting on or before this date.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "q",
+            "stance",
+            "verdict",
+            "author",
+            "source",
+            "topic",
+            "status",
+            "language",
+            "updated_since",
+            "about_after",
+            "about_before",
+        ]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(text__icontains=value) | cited(passage__exact__icontains=value))
+
+    def filter_topic(self, queryset, name, value):
+        topics = Claim.topics.through.objects.filter(claim=OuterRef("pk"), topic__slug=value)
+        return queryset.filter(Exists(topics))
+
+    def filter_stance(self, queryset, name, value):
+        return queryset.filter(cited(stance=value))
+
+    def filter_author(self, queryset, name, value):
+        return queryset.filter(cited(id_or_slug("author__", value)))
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(cited(id_or_slug("passage__source__", value)))
+
+
+class CitationFilter(django_filters.FilterSet):
+    claim = django_filters.UUIDFilter(field_name="claim__uuid", help_text="Claim id.")
+    stance = django_filters.ChoiceFilter(choices=Stance.choices)
+    author = django_filters.CharFilter(method="filter_author", help_text="Author id or slug.")
+    source = django_filters.CharFilter(method="filter_source", help_text="Source id or slug.")
+
+    class Meta:
+        model = Citation
+        fields = ["claim", "stance", "author", "source"]
+
+    def filter_author(self, queryset, name, value):
+        return queryset.filter(id_or_slug("author__", value))
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(id_or_slug("passage__source__", value))

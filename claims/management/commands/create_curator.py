@@ -1,0 +1,25 @@
+"""Create a curator and print their API token."""
+
+from django.core.management.base import BaseCommand
+
+from claims.services import curator_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a user in the curators group (or add an existing one) and print their API "
+        "token, for `Authorization: Token <token>`. The token alone goes to stdout."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--staff", action="store_true", help="also make the user staff")
+
+    def handle(self, *args, username: str, email: str, staff: bool, **options):
+        user, token = curator_create(username=username, email=email, staff=staff)
+        self.stderr.write(
+            f"{user.username} is a curator. Writes: -H 'Authorization: Token {token.key}'. "
+            f"For the admin, set a password: manage.py changepassword {user.username}"
+        )
+        self.stdout.write(token.key)

@@ -1,0 +1,123 @@
+"""Authors, sources and passages as the API shows and accepts them."""
+
+from rest_framework import serializers
+
+from sources.models import Author, Passage, Source
+
+
+class AuthorSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Author
+        fields = ["id", "slug", "name", "kind"]
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(
+        max_length=100, required=False, help_text="Made from the name when omitted."
+    )
+
+    class Meta:
+        model = Author
+        fields = ["id", "slug", "name", "kind", "affiliation", "description", "url"]
+
+
+class SourceSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "slug", "title", "outlet", "published_on", "published_precision", "url"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A source without its text (lists)."""
+
+    authors = AuthorSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "url",
+            "outlet",
+            "published_on",
+            "published_precision",
+            "language",
+            "kind",
+            "authors",
+            "sha256",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SourceDetailSerializer(SourceSerializer):
+    """A source with its full text, exactly as archived."""
+
+    class Meta(SourceSerializer.Meta):
+        fields = [*SourceSerializer.Meta.fields, "note", "text"]
+
+
+class SourceWriteSerializer(serializers.ModelSerializer):
+    """A source to archive, or the metadata to change (the text only while nothing cites it)."""
+
+    authors = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Author.objects.all(),
+        many=True,
+        required=False,
+        help_text="Author slugs, in byline order.",
+    )
+    url = serializers.URLField(max_length=500, required=False, allow_null=True, allow_blank=True)
+    text = serializers.CharField(trim_whitespace=False, max_length=5_000_000)
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug",
+            "title",
+            "url",
+            "outlet",
+            "published_on",
+            "published_precision",
+            "language",
+            "kind",
+            "authors",
+            "note",
+            "text",
+        ]
+        extra_kwargs = {"slug": {"validators": []}, "url": {"validators": []}}
+
+
+class PassageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Passage
+        fields = ["id", "source", "start", "end", "exact", "prefix", "suffix", "created_at"]
+
+
+class PassageSelectorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Passage
+        fields = ["id", "exact", "prefix", "suffix", "start", "end"]
+
+
+class QuoteSerializer(serializers.Serializer):
+    quote = serializers.CharField(
+        trim_whitespace=False,
+        max_length=20_000,
+        help_text="The quote as copied; quotes, dashes, whitespace and case may differ.",
+    )
+
+
+class PassageCreateSerializer(QuoteSerializer):
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+
+
+class AnchorSerializer(serializers.Serializer):
+    """Where a quote is in a source text: W3C TextPositionSelector + TextQuoteSelector."""
+
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    exact = serializers.CharField()
+    prefix = serializers.CharField()
+    suffix = serializers.CharField()

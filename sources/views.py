@@ -1,0 +1,161 @@
+"""API v1: authors, sources (with anchoring) and passages."""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.permissions import CuratorWriteOrPublicRead, ReadAccess, StaffOnly
+from sources.anchoring import AnchorError, anchor
+from sources.filters import AuthorFilter, PassageFilter, SourceFilter
+from sources.models import Author, Passage, Source
+from sources.serializers import (
+    AnchorSerializer,
+    AuthorSerializer,
+    PassageCreateSerializer,
+    PassageSerializer,
+    QuoteSerializer,
+    SourceDetailSerializer,
+    SourceSerializer,
+    SourceWriteSerializer,
+)
+from sources.services import (
+    author_create,
+    author_update,
+    passage_for_quote,
+    quote_error,
+    source_create,
+    source_update,
+)
+
+ID_PATTERN = "[0-9]{1,18}"
+
+SKRIPAL_QUOTE = (
+    "Within the G7, Japan was the only country not to expel Russian diplomats following the "
+    "Skripal attack"
+)
+
+
+class StaffDeletes:
+    """Deleting is for staff only; everything else follows the default permissions."""
+
+    def get_permissions(self):
+        if self.action == "destroy":
+            return [StaffOnly()]
+        return super().get_permissions()
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        description="Delete an author (staff only); refused with 409 while "
+        "a source or citation names them."
+    )
+)
+class AuthorViewSet(StaffDeletes, viewsets.ModelViewSet):
+    """People and organisations whose words passages are: bylines, quoted speakers, commenters."""
+
+    queryset = Author.objects.all()
+    serializer_class = AuthorSerializer
+    filterset_class = AuthorFilter
+    ordering = ("name", "id")
+    ordering_fields = ["name", "slug"]
+    lookup_value_regex = ID_PATTERN
+
+    def perform_create(self, serializer):
+        serializer.instance = author_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = author_update(author=serializer.instance, **serializer.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(description="Archived documents, newest first, without their texts."),
+    retrieve=extend_schema(description="One source with its full text exactly as archived."),
+    create=extend_schema(request=SourceWriteSerializer, responses={201: SourceDetailSerializer}),
+    update=extend_schema(request=SourceWriteSerializer, responses=SourceDetailSerializer),
+    partial_update=extend_schema(request=SourceWriteSerializer, responses=SourceDetailSerializer),
+    destroy=extend_schema(
+        description="Delete a source (staff only); refused with 409 once passages point into it."
+    ),
+)
+class SourceViewSet(StaffDeletes, viewsets.ModelViewSet):
+    """Archived source documents. A text never changes once passages point into it."""
+
+    queryset = Source.objects.prefetch_related("authors")
+    filterset_class = SourceFilter
+    ordering_fields = ["published_on", "created_at", "slug"]
+    lookup_value_regex = ID_PATTERN
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return SourceWriteSerializer
+        if self.action == "list":
+            return SourceSerializer
+        return SourceDetailSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        source = source_create(**serializer.validated_data)
+        return Response(SourceDetailSerializer(source).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(
+            self.get_object(), data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        source = source_update(source=serializer.instance, **serializer.validated_data)
+        return Response(SourceDetailSerializer(source).data)
+
+    @extend_schema(
+        request=QuoteSerializer,
+        responses=AnchorSerializer,
+        examples=[
+            OpenApiExample(
+                "A quote typed with straight quotes",
+                value={"quote": SKRIPAL_QUOTE.lower()},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ReadAccess])
+    def anchor(self, request, pk=None):
+        """Find a quote in this source's text: offsets and W3C selectors, or a 400 saying why.
+
+        The quote is found even if its quotes, apostrophes, dashes, whitespace or
+        letter case differ from the text. An absent quote is refused; an ambiguous
+        one is refused with the offsets of every candidate. Nothing is stored.
+        """
+        source = self.get_object()
+        serializer = QuoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            span = anchor(source.text, serializer.validated_data["quote"])
+        except AnchorError as error:
+            raise quote_error(error) from error
+        return Response(AnchorSerializer(span).data)
+
+
+@extend_schema_view(
+    create=extend_schema(request=PassageCreateSerializer, responses={201: PassageSerializer}),
+)
+class PassageViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Spans of source texts, addressed by offsets and quote selectors; made by anchoring."""
+
+    queryset = Passage.objects.all()
+    serializer_class = PassageSerializer
+    filterset_class = PassageFilter
+    ordering_fields = ["created_at", "start"]
+    permission_classes = [CuratorWriteOrPublicRead]
+    lookup_value_regex = ID_PATTERN
+
+    def create(self, request, *args, **kwargs):
+        serializer = PassageCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        passage = passage_for_quote(**serializer.validated_data)
+        return Response(PassageSerializer(passage).data, status=status.HTTP_201_CREATED)
