@@ -1,0 +1,7 @@
+"""Route of the fact-checking lookup, to be included under /api/v1/."""
+
+from django.urls import path
+
+from claims.search_views import ClaimLookupView
+
+urlpatterns = [path("claims/lookup/", ClaimLookupView.as_view(), name="claim-lookup")]
