@@ -6,7 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: install install-dev migrate load run test lint format
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install install-dev install-browser migrate load run test test-browser lint format
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +22,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-browser: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev,browser]"
+	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
+
+# Debian's Chromium (no browser download); installing it needs root or sudo.
+install-browser: $(VENV)/.installed-browser
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Debian's chromium package"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -35,6 +48,9 @@ run: load
 
 test: install-dev
 	$(BIN)/pytest
+
+test-browser: install-browser
+	CLAIMBASE_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser
 
 lint: install-dev
 	$(BIN)/ruff check .

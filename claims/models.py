@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Prefetch, Q, Value, When
+from simple_history.models import HistoricalRecords
 
 from sources.models import Author, Passage, choices_check
 
@@ -139,6 +140,8 @@ class Claim(models.Model):
 
     objects = ClaimQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -186,6 +189,8 @@ class Citation(models.Model):
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["claim", "id"]

@@ -177,3 +177,20 @@ class ClaimUpdateSerializer(ClaimWriteSerializer):
     """The fields of a claim that can change; citations change through /citations/."""
 
     citations = None
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One recorded change to a claim or to one of its citations."""
+
+    object = serializers.ChoiceField(choices=["claim", "citation"])
+    object_id = serializers.CharField(help_text="The claim's id or the citation's id.")
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    date = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True, help_text="Who made the change, if known.")
+    changes = FieldChangeSerializer(many=True)

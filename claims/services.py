@@ -3,10 +3,10 @@
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission, User
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
@@ -241,61 +241,24 @@ def citation_update(*, citation: Citation, **fields) -> Citation:
     return citation
 
 
-CURATOR_PERMISSIONS = {
-    "claims": [
-        "add_claim",
-        "change_claim",
-        "view_claim",
-        "add_citation",
-        "change_citation",
-        "delete_citation",
-        "view_citation",
-        "add_topic",
-        "change_topic",
-        "view_topic",
-    ],
-    "sources": [
-        "add_author",
-        "change_author",
-        "view_author",
-        "add_source",
-        "change_source",
-        "view_source",
-        "add_sourceauthor",
-        "change_sourceauthor",
-        "delete_sourceauthor",
-        "view_sourceauthor",
-        "add_passage",
-        "view_passage",
-    ],
-}
-
-
 @transaction.atomic
-def curators_group_ensure() -> Group:
-    """Return the curators group, holding exactly the permissions curators need.
+def curator_create(
+    *, username: str, email: str = "", password: str | None = None, superuser: bool = False
+) -> tuple[AbstractBaseUser, Token]:
+    """Create (or find) a curator and return their API token.
 
-    Curators write claims, citations, sources and authors; deleting claims,
-    sources, authors and passages is left to staff.
+    Curators are staff, so that they can use the admin, and members of the
+    curators group, which holds their permissions; a superuser may also delete.
     """
-    group, _ = Group.objects.get_or_create(name=CURATORS_GROUP)
-    wanted = Permission.objects.filter(
-        Q(content_type__app_label="claims", codename__in=CURATOR_PERMISSIONS["claims"])
-        | Q(content_type__app_label="sources", codename__in=CURATOR_PERMISSIONS["sources"])
-    )
-    group.permissions.set(wanted)
-    return group
-
-
-@transaction.atomic
-def curator_create(*, username: str, email: str = "", staff: bool = False) -> tuple[User, Token]:
-    """Create (or find) a user, put them in the curators group, and return their API token."""
-    user, created = User.objects.get_or_create(
-        username=username, defaults={"email": email, "is_staff": staff}
-    )
-    if created:
+    User = get_user_model()
+    user = User.objects.filter(username=username).first() or User(username=username, email=email)
+    user.is_staff = True
+    user.is_superuser = user.is_superuser or superuser
+    if password:
+        user.set_password(password)
+    elif not user.pk:
         user.set_unusable_password()
-        user.save(update_fields=["password"])
-    user.groups.add(curators_group_ensure())
+    user.save()
+    user.groups.add(Group.objects.get(name=CURATORS_GROUP))
     token, _ = Token.objects.get_or_create(user=user)
     return user, token

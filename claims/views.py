@@ -1,11 +1,12 @@
 """API v1: claims and citations."""
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from claims.filters import CitationFilter, ClaimFilter
+from claims.history import claim_history
 from claims.models import Citation, Claim
 from claims.serializers import (
     CitationCreateSerializer,
@@ -14,6 +15,7 @@ from claims.serializers import (
     ClaimSerializer,
     ClaimUpdateSerializer,
     ClaimWriteSerializer,
+    HistoryEntrySerializer,
 )
 from claims.services import (
     SOURCE_AUTHOR,
@@ -23,7 +25,7 @@ from claims.services import (
     claim_retract,
     claim_update,
 )
-from sources.views import ID_PATTERN, SKRIPAL_QUOTE, StaffDeletes
+from sources.views import ID_PATTERN, SKRIPAL_QUOTE, DeleteNeedsPermission
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
 
@@ -108,6 +110,11 @@ CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
 )
 
 
+class HistoryPagination(pagination.LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 200
+
+
 class RetractSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5_000, help_text="Why the claim is retracted.")
 
@@ -143,11 +150,11 @@ def period_fields(data: dict) -> dict:
     update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
     partial_update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
     destroy=extend_schema(
-        description="Delete a claim and its citations (staff only); the "
+        description="Delete a claim and its citations (needs the delete permission); the "
         "cited passages stay. Prefer retracting."
     ),
 )
-class ClaimViewSet(StaffDeletes, viewsets.ModelViewSet):
+class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
     """Claims, each with every citation that supports, refutes or discusses it.
 
     A citation carries the exact passage (text and W3C selectors), its source,
@@ -197,6 +204,15 @@ class ClaimViewSet(StaffDeletes, viewsets.ModelViewSet):
         data = period_fields(dict(serializer.validated_data))
         claim = claim_update(claim=claim, edited_by=request.user, **data)
         return self.respond(claim)
+
+    @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=HistoryPagination, filter_backends=[])
+    def history(self, request, id=None):
+        """Every recorded change to this claim and its citations: who, when, what; newest first."""
+        entries = claim_history(self.get_object())
+        paginator = self.paginator
+        page = paginator.paginate_queryset(entries, request, view=self)
+        return paginator.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
     @extend_schema(request=RetractSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])

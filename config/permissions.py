@@ -5,6 +5,37 @@ from rest_framework import permissions
 
 CURATORS_GROUP = "curators"
 
+# What curators may do in the admin: write claims, citations, sources and authors;
+# deleting claims, sources, authors and passages is left to those given delete rights.
+CURATOR_PERMISSIONS = {
+    "claims": [
+        "add_claim",
+        "change_claim",
+        "view_claim",
+        "add_citation",
+        "change_citation",
+        "delete_citation",
+        "view_citation",
+        "add_topic",
+        "change_topic",
+        "view_topic",
+    ],
+    "sources": [
+        "add_author",
+        "change_author",
+        "view_author",
+        "add_source",
+        "change_source",
+        "view_source",
+        "add_sourceauthor",
+        "change_sourceauthor",
+        "delete_sourceauthor",
+        "view_sourceauthor",
+        "add_passage",
+        "view_passage",
+    ],
+}
+
 
 def is_curator(user) -> bool:
     """Staff, or a member of the curators group."""
@@ -39,8 +70,14 @@ class ReadAccess(permissions.BasePermission):
         return settings.CLAIMBASE_PUBLIC_READS or request.user.is_authenticated
 
 
-class StaffOnly(permissions.BasePermission):
-    message = "Only staff may do this."
+class CanDelete(permissions.BasePermission):
+    """Deleting needs the model's delete permission (superusers have it; curators don't)."""
+
+    message = "Deleting this needs the delete permission (ask an administrator)."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_staff)
+        model = view.get_queryset().model
+        return bool(
+            request.user
+            and request.user.has_perm(f"{model._meta.app_label}.delete_{model._meta.model_name}")
+        )

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
+from simple_history.models import HistoricalRecords
 
 from sources.anchoring import span_at
 
@@ -54,6 +55,8 @@ class Author(models.Model):
     description = models.TextField(blank=True)
     url = models.URLField(max_length=500, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [choices_check("kind", AuthorKind, "author_kind_valid")]
@@ -90,6 +93,8 @@ class Source(models.Model):
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-published_on", "slug"]
@@ -160,6 +165,8 @@ class Passage(models.Model):
     prefix = models.TextField(blank=True)
     suffix = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["source", "start", "end"]

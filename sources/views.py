@@ -5,7 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.permissions import CuratorWriteOrPublicRead, ReadAccess, StaffOnly
+from config.permissions import CanDelete, CuratorWriteOrPublicRead, ReadAccess
 from sources.anchoring import AnchorError, anchor
 from sources.filters import AuthorFilter, PassageFilter, SourceFilter
 from sources.models import Author, Passage, Source
@@ -36,22 +36,22 @@ SKRIPAL_QUOTE = (
 )
 
 
-class StaffDeletes:
-    """Deleting is for staff only; everything else follows the default permissions."""
+class DeleteNeedsPermission:
+    """Deleting needs the model's delete permission; the rest follows the defaults."""
 
     def get_permissions(self):
         if self.action == "destroy":
-            return [StaffOnly()]
+            return [CanDelete()]
         return super().get_permissions()
 
 
 @extend_schema_view(
     destroy=extend_schema(
-        description="Delete an author (staff only); refused with 409 while "
+        description="Delete an author (needs the delete permission); refused with 409 while "
         "a source or citation names them."
     )
 )
-class AuthorViewSet(StaffDeletes, viewsets.ModelViewSet):
+class AuthorViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
     """People and organisations whose words passages are: bylines, quoted speakers, commenters."""
 
     queryset = Author.objects.all()
@@ -75,10 +75,11 @@ class AuthorViewSet(StaffDeletes, viewsets.ModelViewSet):
     update=extend_schema(request=SourceWriteSerializer, responses=SourceDetailSerializer),
     partial_update=extend_schema(request=SourceWriteSerializer, responses=SourceDetailSerializer),
     destroy=extend_schema(
-        description="Delete a source (staff only); refused with 409 once passages point into it."
+        description="Delete a source (needs the delete permission); refused with 409 once "
+        "passages point into it."
     ),
 )
-class SourceViewSet(StaffDeletes, viewsets.ModelViewSet):
+class SourceViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
     """Archived source documents. A text never changes once passages point into it."""
 
     queryset = Source.objects.prefetch_related("authors")

@@ -45,7 +45,7 @@ def curator_api(curator) -> APIClient:
 
 @pytest.fixture
 def staff_api(db) -> APIClient:
-    user, token = curator_create(username="staff", staff=True)
+    user, token = curator_create(username="staff", superuser=True)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client

@@ -158,7 +158,7 @@ def test_retracting_needs_a_reason(curator_api, corpus):
     assert "reason" in response.json()["errors"]
 
 
-def test_only_staff_may_delete_a_claim(curator_api, staff_api, corpus):
+def test_only_users_with_the_delete_permission_may_delete_a_claim(curator_api, staff_api, corpus):
     claim = Claim.objects.first()
     url = reverse("claim-detail", kwargs={"id": claim.uuid})
     assert curator_api.delete(url).status_code == 403

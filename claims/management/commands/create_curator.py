@@ -14,12 +14,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--email", default="")
-        parser.add_argument("--staff", action="store_true", help="also make the user staff")
+        parser.add_argument("--password", default=None, help="password for the admin")
+        parser.add_argument(
+            "--superuser", action="store_true", help="may also delete claims, sources, authors"
+        )
 
-    def handle(self, *args, username: str, email: str, staff: bool, **options):
-        user, token = curator_create(username=username, email=email, staff=staff)
+    def handle(self, *args, username: str, email: str, password, superuser: bool, **options):
+        user, token = curator_create(
+            username=username, email=email, password=password, superuser=superuser
+        )
         self.stderr.write(
-            f"{user.username} is a curator. Writes: -H 'Authorization: Token {token.key}'. "
-            f"For the admin, set a password: manage.py changepassword {user.username}"
+            f"{user.username} is a curator. API writes: -H 'Authorization: Token {token.key}'. "
+            + (
+                ""
+                if user.has_usable_password()
+                else f"For the admin, set a password: manage.py changepassword {user.username}"
+            )
         )
         self.stdout.write(token.key)

@@ -1,0 +1,310 @@
+"""Curation of claims and citations. Writes go through claims.services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims.filters import cited
+from claims.models import Citation, Claim, Stance, Topic, Verdict
+from claims.services import (
+    SOURCE_AUTHOR,
+    citation_add,
+    citation_update,
+    claim_create,
+    claim_publish,
+    claim_retract,
+    claim_update,
+)
+from sources.admin import adopt, anchor_or_error, highlighted
+from sources.models import Author, Source
+
+
+class VerdictFilter(admin.SimpleListFilter):
+    title = "verdict"
+    parameter_name = "verdict"
+
+    def lookups(self, request, model_admin):
+        return Verdict.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(verdict=self.value()) if self.value() else queryset
+
+
+class StanceFilter(admin.SimpleListFilter):
+    title = "has a citation that"
+    parameter_name = "stance"
+
+    def lookups(self, request, model_admin):
+        return Stance.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(cited(stance=self.value())) if self.value() else queryset
+
+
+class CitedSourceFilter(admin.SimpleListFilter):
+    title = "cited source"
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return [(source.slug, str(source)) for source in Source.objects.all()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(cited(passage__source__slug=self.value()))
+
+
+class CitedAuthorFilter(admin.SimpleListFilter):
+    title = "cited author"
+    parameter_name = "author"
+
+    def lookups(self, request, model_admin):
+        authors = Author.objects.filter(citations__isnull=False).distinct()
+        return [(author.slug, author.name) for author in authors]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(cited(author__slug=self.value())) if self.value() else queryset
+
+
+class CitationInlineForm(forms.ModelForm):
+    """A new citation is a source and a pasted quote; an existing one shows its passage."""
+
+    source = forms.ModelChoiceField(queryset=Source.objects.all(), required=False)
+    quote = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Paste the quote; quotes, dashes, whitespace and case may differ.",
+    )
+
+    class Meta:
+        model = Citation
+        fields = ["source", "quote", "stance", "author", "attribution", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 30})}
+        help_texts = {"author": "Empty: the source's first author."}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk or not self.has_changed():
+            return cleaned
+        for field in ("source", "quote"):
+            if not cleaned.get(field):
+                self.add_error(field, "A new citation needs a source and a quote.")
+        if cleaned.get("source") and cleaned.get("quote"):
+            self.span = anchor_or_error(cleaned["source"], cleaned["quote"])
+        return cleaned
+
+
+class CitationFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = (
+            set(
+                self.instance.citations.values_list(
+                    "passage__source", "passage__start", "passage__end"
+                )
+            )
+            if self.instance.pk
+            else set()
+        )
+        for form in self.forms:
+            span = getattr(form, "span", None)
+            if span is None or form.cleaned_data.get("DELETE"):
+                continue
+            key = (form.cleaned_data["source"].pk, span.start, span.end)
+            if key in seen:
+                form.add_error("quote", "This passage is already cited for this claim.")
+            seen.add(key)
+
+
+class CitationInline(admin.StackedInline):
+    model = Citation
+    form = CitationInlineForm
+    formset = CitationFormSet
+    extra = 1
+    autocomplete_fields = ["author"]
+    readonly_fields = ["in_context"]
+    fields = ["in_context", "source", "quote", "stance", "author", "attribution", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("passage__source", "author")
+
+    @admin.display(description="Passage")
+    def in_context(self, citation):
+        return highlighted(citation.passage) if citation.pk else "—"
+
+
+class ClaimActionForm(ActionForm):
+    reason = forms.CharField(required=False, label="Reason (to retract)")
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = ["text", "verdict", "citation_count", "status", "updated_at"]
+    list_filter = [
+        "status",
+        VerdictFilter,
+        StanceFilter,
+        CitedSourceFilter,
+        CitedAuthorFilter,
+        "topics",
+        "language",
+    ]
+    search_fields = ["text", "slug", "citations__passage__exact"]
+    date_hierarchy = "updated_at"
+    inlines = [CitationInline]
+    filter_horizontal = ["topics"]
+    readonly_fields = [
+        "uuid",
+        "created_by",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["text", "slug", "language", "topics", ("period_start", "period_end")]}),
+        ("Review", {"fields": ["status", "retraction_reason", "reviewed_by", "reviewed_at"]}),
+        (
+            "Record",
+            {"fields": ["uuid", "created_by", "created_at", "updated_at"], "classes": ["collapse"]},
+        ),
+    ]
+    action_form = ClaimActionForm
+    actions = ["publish", "retract"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_verdict()
+            .annotate(citation_count=Count("citations", distinct=True))
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset, False  # the annotations group by claim: no duplicates
+
+    @admin.display(description="verdict", ordering="verdict")
+    def verdict(self, claim):
+        return Verdict(claim.verdict).label
+
+    @admin.display(description="citations", ordering="citation_count")
+    def citation_count(self, claim):
+        return claim.citation_count
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else {"slug": ["text"]}
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {
+            name: data[name]
+            for name in (
+                "text",
+                "slug",
+                "language",
+                "period_start",
+                "period_end",
+                "status",
+                "retraction_reason",
+            )
+        }
+        topics = [topic.slug for topic in data["topics"]]
+        if change:
+            claim = Claim.objects.get(pk=obj.pk)
+            adopt(obj, claim_update(claim=claim, topics=topics, edited_by=request.user, **fields))
+        else:
+            fields.pop("retraction_reason")
+            adopt(obj, claim_create(topics=topics, created_by=request.user, **fields))
+
+    def save_related(self, request, form, formsets, change):
+        # Topics were written by the service; only the citations remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        claim = form.instance
+        # The admin's change message reads these, as formset.save() would have set them.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline in formset.forms:
+            data = getattr(inline, "cleaned_data", None)
+            if not data or not inline.has_changed():
+                continue
+            if data.get("DELETE"):
+                if inline.instance.pk:
+                    inline.instance.delete()  # the link only: the passage stays
+                    formset.deleted_objects.append(inline.instance)
+                continue
+            values = {
+                "stance": data["stance"],
+                "attribution": data["attribution"],
+                "note": data["note"],
+            }
+            if inline.instance.pk:
+                current = Citation.objects.get(pk=inline.instance.pk)
+                citation = citation_update(citation=current, author=data["author"], **values)
+                formset.changed_objects.append((citation, inline.changed_data))
+            else:
+                citation = citation_add(
+                    claim=claim,
+                    source=data["source"],
+                    quote=data["quote"],
+                    author=data["author"] or SOURCE_AUTHOR,
+                    **values,
+                )
+                formset.new_objects.append(citation)
+
+    @admin.action(description="Publish the selected claims", permissions=["change"])
+    def publish(self, request, queryset):
+        for claim in queryset:
+            claim_publish(claim=claim, reviewed_by=request.user)
+        self.message_user(request, f"Published {len(queryset)} claims.", messages.SUCCESS)
+
+    @admin.action(description="Retract the selected claims (give a reason)", permissions=["change"])
+    def retract(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, "Give a reason to retract.", messages.ERROR)
+            return
+        for claim in queryset:
+            claim_retract(claim=claim, reason=reason, reviewed_by=request.user)
+        self.message_user(request, f"Retracted {len(queryset)} claims.", messages.SUCCESS)
+
+
+@admin.register(Citation)
+class CitationAdmin(SimpleHistoryAdmin):
+    list_display = ["claim", "stance", "author", "attribution", "source"]
+    list_filter = ["stance", "attribution", "passage__source"]
+    list_select_related = ["claim", "author", "passage__source"]
+    search_fields = ["claim__text", "passage__exact", "author__name"]
+    readonly_fields = ["claim", "in_context"]
+    fields = ["claim", "in_context", "stance", "author", "attribution", "note"]
+    autocomplete_fields = ["author"]
+
+    def has_add_permission(self, request):
+        return False  # citations are added on their claim's page, by quote
+
+    @admin.display(description="source")
+    def source(self, citation):
+        return citation.passage.source
+
+    @admin.display(description="Passage")
+    def in_context(self, citation):
+        return highlighted(citation.passage)
+
+    def save_model(self, request, obj, form, change):
+        current = Citation.objects.get(pk=obj.pk)
+        values = {
+            name: form.cleaned_data[name] for name in ("stance", "author", "attribution", "note")
+        }
+        adopt(obj, citation_update(citation=current, **values))
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name"]
+    search_fields = ["slug", "name"]
