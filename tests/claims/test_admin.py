@@ -64,8 +64,15 @@ def test_readers_who_are_not_staff_cannot_reach_the_admin(client):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"verdict": "contested"}, {"stance": "refutes"}, {"source": DIPLOMAT},
-     {"author": "vladimir-putin"}, {"status": "published"}, {"q": "Skripal"}],
+    [
+        {},
+        {"verdict": "contested"},
+        {"stance": "refutes"},
+        {"source": DIPLOMAT},
+        {"author": "vladimir-putin"},
+        {"status": "published"},
+        {"q": "Skripal"},
+    ],
 )
 def test_claim_list_shows_scannable_columns_under_every_filter(curator_client, corpus, params):
     response = curator_client.get(reverse("admin:claims_claim_changelist"), params)
@@ -146,15 +153,25 @@ def test_admin_changes_are_recorded_with_who_and_what(curator_client, corpus):
     citation = claim.citations.get()
     form = {
         "text": "Japan expelled no Russian diplomats after the Skripal attack.",
-        "slug": claim.slug, "language": "en", "status": "published", "retraction_reason": "",
-        "period_start": "2018-03-01", "period_end": "2018-03-31",
+        "slug": claim.slug,
+        "language": "en",
+        "status": "published",
+        "retraction_reason": "",
+        "period_start": "2018-03-01",
+        "period_end": "2018-03-31",
         "topics": [t.pk for t in claim.topics.all()],
-        "citations-TOTAL_FORMS": "1", "citations-INITIAL_FORMS": "1",
-        "citations-MIN_NUM_FORMS": "0", "citations-MAX_NUM_FORMS": "1000",
-        "citations-0-id": str(citation.pk), "citations-0-claim": str(claim.pk),
-        "citations-0-stance": "neutral", "citations-0-author": str(citation.author_id),
-        "citations-0-attribution": "author", "citations-0-note": "",
-        "citations-0-source": "", "citations-0-quote": "",
+        "citations-TOTAL_FORMS": "1",
+        "citations-INITIAL_FORMS": "1",
+        "citations-MIN_NUM_FORMS": "0",
+        "citations-MAX_NUM_FORMS": "1000",
+        "citations-0-id": str(citation.pk),
+        "citations-0-claim": str(claim.pk),
+        "citations-0-stance": "neutral",
+        "citations-0-author": str(citation.author_id),
+        "citations-0-attribution": "author",
+        "citations-0-note": "",
+        "citations-0-source": "",
+        "citations-0-quote": "",
     }
     response = curator_client.post(reverse("admin:claims_claim_change", args=[claim.pk]), form)
     assert response.status_code == 302
@@ -167,8 +184,11 @@ def test_admin_changes_are_recorded_with_who_and_what(curator_client, corpus):
     history = curator_client.get(reverse("claim-history", kwargs={"id": claim.uuid})).json()
     changed = [e for e in history["results"] if e["object"] == "claim" and e["type"] == "changed"]
     assert changed[0]["user"] == "carol"
-    assert {"field": "text", "old": "Japan did not expel Russian diplomats after the Skripal "
-            "poisoning.", "new": latest.text} in changed[0]["changes"]
+    assert {
+        "field": "text",
+        "old": "Japan did not expel Russian diplomats after the Skripal poisoning.",
+        "new": latest.text,
+    } in changed[0]["changes"]
     cited = [e for e in history["results"] if e["object"] == "citation" and e["type"] == "changed"]
     assert {"field": "stance", "old": "supports", "new": "neutral"} in cited[0]["changes"]
 
@@ -180,12 +200,18 @@ def test_a_change_can_be_reverted_from_the_admin_history(curator_client, corpus)
     url = reverse("admin:claims_claim_simple_history", args=[claim.pk, original.history_id])
     assert curator_client.get(url).status_code == 200
     form = {
-        "text": original.text, "slug": original.slug, "language": "en",
-        "status": original.status, "retraction_reason": "",
-        "period_start": original.period_start, "period_end": original.period_end,
+        "text": original.text,
+        "slug": original.slug,
+        "language": "en",
+        "status": original.status,
+        "retraction_reason": "",
+        "period_start": original.period_start,
+        "period_end": original.period_end,
         "topics": [t.pk for t in claim.topics.all()],
-        "citations-TOTAL_FORMS": "0", "citations-INITIAL_FORMS": "0",
-        "citations-MIN_NUM_FORMS": "0", "citations-MAX_NUM_FORMS": "1000",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+        "citations-MIN_NUM_FORMS": "0",
+        "citations-MAX_NUM_FORMS": "1000",
     }
     assert curator_client.post(url, form).status_code == 302
     claim.refresh_from_db()
