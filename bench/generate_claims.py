@@ -32,7 +32,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-SYLLABLES = "ka to mi ra ne so lu va de ri po an el or is um ba ko sa ti".split()
+SYLLABLES = (
+    "ka",
+    "to",
+    "mi",
+    "ra",
+    "ne",
+    "so",
+    "lu",
+    "va",
+    "de",
+    "ri",
+    "po",
+    "an",
+    "el",
+    "or",
+    "is",
+    "um",
+    "ba",
+    "ko",
+    "sa",
+    "ti",
+)
 STANCES = ("supports", "supports", "supports", "refutes", "neutral")
 BATCH = 2_000
 

@@ -76,6 +76,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.db import connection
 
@@ -96,6 +97,8 @@ MAX_LIMIT = 50
 SNIPPET_LENGTH = 240
 COMMON_TERM_CLAIMS = 500
 COMPLETION_BATCH = 200
+MANY_CLAIMS = 2_000
+"""Past this many claims to score, looking the next term up everywhere is cheaper."""
 PRECISION = 9
 """Scores are rounded to this many decimals, so that sums in any order compare equal."""
 SLACK = 10**-PRECISION
@@ -259,10 +262,11 @@ def frequency_cap(total: int) -> int:
     """The document frequency from which a term weighs MIN_TERM_WEIGHT whatever it is.
 
     Counting a term's claims can stop there: more of them would not change its
-    weight. (Solve idf(n) = idf(0) * MIN_TERM_WEIGHT for n, then round up.)
+    weight.
     """
+    # idf(n) = ln((N + 1) / (n + 0.5)) = idf(0) * MIN_TERM_WEIGHT
     unseen = inverse_document_frequency(0, total)
-    crossing = (total + 1) / (math.exp(unseen * MIN_TERM_WEIGHT) - 1) - 0.5
+    crossing = (total + 1) / math.exp(unseen * MIN_TERM_WEIGHT) - 0.5
     return max(1, math.ceil(crossing) + 1)
 
 
@@ -288,6 +292,9 @@ def score(fields: Sequence[int], weights: Sequence[float]) -> float:
     if not total:
         return 0.0
     return sum(w * field_weight(bits) for bits, w in zip(fields, weights, strict=True)) / total
+
+
+_second = itemgetter(1)
 
 
 class _Ranking:
@@ -379,7 +386,12 @@ class _Ranking:
 
     def raise_threshold(self, index: SearchIndex, terms: Sequence[Term], limit: int) -> None:
         """Score the claims with the best known scores exactly, for a surer threshold."""
-        self.complete(index, terms, heapq.nlargest(4 * limit, self.fields, key=self.known_score))
+        if len(self.parts) == 1:
+            known = {**self.partial[0], **self.exact}
+            best = [claim for claim, _ in heapq.nlargest(4 * limit, known.items(), key=_second)]
+        else:
+            best = heapq.nlargest(4 * limit, self.fields, key=self.known_score)
+        self.complete(index, terms, best)
 
     def probe(self, index: SearchIndex, terms: Sequence[Term], limit: int) -> None:
         """Score exactly the claims that have all the heaviest terms, for a high threshold early.
@@ -396,17 +408,15 @@ class _Ranking:
                 break
         self.complete(index, terms, found)
 
-    def results(self, index: SearchIndex, terms: Sequence[Term], limit: int) -> dict[int, float]:
-        """The claims that reach the threshold, each with its score.
-
-        The other claims are completed best upper bound first, in growing
-        batches: each batch can raise the threshold and spare the rest.
-        """
+    def _pending(self, limit: int) -> list[tuple[float, int]]:
+        """(upper bound, claim) of the claims not scored yet that can reach the threshold."""
         bound = self.unknown_bound()
         threshold = self.threshold(limit) - SLACK
         if len(self.parts) == 1:
             extra = bound[0]
-            upper = ((value + extra, claim) for claim, value in self.partial[0].items())
+            upper: Iterable[tuple[float, int]] = (
+                (value + extra, claim) for claim, value in self.partial[0].items()
+            )
         else:
             upper = (
                 (
@@ -415,7 +425,7 @@ class _Ranking:
                 )
                 for claim in self.fields
             )
-        pending = sorted(
+        return sorted(
             (
                 (value, claim)
                 for value, claim in upper
@@ -423,7 +433,25 @@ class _Ranking:
             ),
             reverse=True,
         )
+
+    def results(
+        self, index: SearchIndex, terms: Sequence[Term], order: Sequence[int], limit: int
+    ) -> dict[int, float]:
+        """The claims that reach the threshold, each with its score.
+
+        The claims that still can are scored best upper bound first, in growing
+        batches, each of which can raise the threshold and spare the rest; while
+        there are too many of them, the next term is looked up in every claim
+        instead, which costs as much and lowers every bound.
+        """
+        pending = self._pending(limit)
+        while len(pending) > MANY_CLAIMS and self.unknown:
+            self.complete(index, terms, (claim for _, claim in pending[:COMPLETION_BATCH]))
+            term = next(i for i in order if i in self.unknown)
+            self.add(term, index.postings(terms[term]))
+            pending = self._pending(limit)
         position, batch = 0, COMPLETION_BATCH
+        threshold = self.threshold(limit) - SLACK
         while position < len(pending) and pending[position][0] >= threshold:
             chunk = pending[position : position + batch]
             self.complete(index, terms, (claim for value, claim in chunk if value >= threshold))
@@ -453,7 +481,8 @@ def lookup(text: str, *, limit: int = 10, floor: float = RELEVANCE_FLOOR) -> lis
     weights = term_weights(terms, frequencies, max(total, 1))
     ranking = _Ranking(weights, statement.parts, floor)
     ranking.probe(index, terms, limit)
-    for term in sorted(range(len(terms)), key=lambda i: (frequencies[i], i)):
+    order = sorted(range(len(terms)), key=lambda i: (frequencies[i], i))
+    for term in order:
         if ranking.done(limit):
             break
         if frequencies[term] >= COMMON_TERM_CLAIMS and ranking.fields:
@@ -463,7 +492,7 @@ def lookup(text: str, *, limit: int = 10, floor: float = RELEVANCE_FLOOR) -> lis
         ranking.add(term, index.postings(terms[term]))
     if ranking.unknown and ranking.fields:
         ranking.raise_threshold(index, terms, limit)
-    scores = ranking.results(index, terms, limit)
+    scores = ranking.results(index, terms, order, limit)
     best = sorted(
         (claim for claim, value in scores.items() if value >= floor and value > 0),
         key=lambda claim: (-scores[claim], -ranking.claim_weight(claim), claim),
@@ -749,22 +778,24 @@ class PostgresSearchIndex:
         if not indexes or not claims:
             return []
         # For a few claims, test each one's vectors; for many, read the term's
-        # claims from the GIN index first and keep those wanted.
+        # claims from the GIN indexes (no vector is read) and keep those wanted.
         many = len(claims) > self.SEEK_CLAIMS
+        restriction = "" if many else " AND claim_id = ANY(%s)"
         branches, params = [], []
         for index in indexes:
             for bit, column in self.COLUMNS:
-                found = f"SELECT claim_id FROM claims_search WHERE {column} @@ {self._tsquery()}"
-                if many:
-                    found = f"SELECT claim_id FROM ({found} OFFSET 0) AS found"
                 branches.append(
-                    f"SELECT {index:d}, claim_id, {bit:d} FROM ({found}) AS hits "
-                    "WHERE claim_id = ANY(%s)"
+                    f"SELECT {index:d}, claim_id, {bit:d} FROM claims_search "
+                    f"WHERE {column} @@ {self._tsquery()}{restriction}"
                 )
-                params += [_tsquery_term(terms[index]), list(claims)]
+                params += [_tsquery_term(terms[index])] + ([] if many else [list(claims)])
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(branches), params)
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        if many:
+            wanted = set(claims)
+            rows = [row for row in rows if row[1] in wanted]
+        return rows
 
     def _headline(self, column: str) -> str:
         """SQL marking the matches of the query (first parameter) in `column`."""

@@ -75,10 +75,6 @@ class Report:
         return len(self.false_matches) / len(self.unrelated_top) if self.unrelated_top else 0.0
 
     @property
-    def lowest_expected_score(self) -> float:
-        return min(outcome.score for outcome in self.outcomes)
-
-    @property
     def highest_unrelated_score(self) -> float:
         return max((score for _, score, _ in self.unrelated_top), default=0.0)
 

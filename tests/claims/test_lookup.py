@@ -9,6 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claims import search
 from claims.models import Claim
 from claims.search import RELEVANCE_FLOOR, lookup, statement_terms
 from claims.search_evaluation import evaluate, load_evaluation
@@ -16,7 +17,7 @@ from claims.services import citation_add, claim_create, claim_retract, claim_upd
 from sources.models import Author
 from sources.services import source_update
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.claims.lookup_urls")]
+pytestmark = pytest.mark.django_db
 
 SKRIPAL = "japan-did-not-expel-russian-diplomats-after-skripal"
 REWORDED_SKRIPAL = "Did Japan kick out Russian diplomats after the Skripal poisoning?"
@@ -198,6 +199,23 @@ def test_statement_terms_drop_punctuation_stop_words_and_case():
     assert [term.name_like for term in terms] == [True, False, False, True, False]
 
 
+def test_score_is_the_weighted_share_of_the_statement_found_in_the_claim():
+    fields = [search.IN_CLAIM, search.IN_PASSAGES | search.IN_NAMES, 0]
+    assert search.score(fields, [2.0, 1.0, 1.0]) == pytest.approx((2 * 1.0 + 1 * 0.6) / 4)
+
+
+def test_terms_weigh_by_rarity_names_double_and_counting_stops_at_the_cap():
+    total = 100_000
+    cap = search.frequency_cap(total)
+    word, name = search.Term("word", False), search.Term("name", True)
+    unseen, rarer, at_cap, beyond = search.term_weights(
+        [word, word, word, word], [0, cap - 2, cap, 10 * cap], total
+    )
+    assert unseen == 1.0
+    assert rarer > at_cap == beyond == search.MIN_TERM_WEIGHT
+    assert search.term_weights([name], [0], total) == [search.NAME_WEIGHT]
+
+
 def test_lookup_matches_inflected_forms(corpus):
     assert SKRIPAL in slugs(lookup("Japan expelled no Russian diplomat over Skripal"))
 
@@ -219,6 +237,47 @@ def test_scores_are_between_the_floor_and_one(corpus):
     matches = lookup(REWORDED_SKRIPAL, limit=50)
     assert matches
     assert all(RELEVANCE_FLOOR <= match.score <= 1 for match in matches)
+
+
+def exhaustive(statement: str, floor: float) -> list[tuple[int, float]]:
+    """The results of scoring every claim that has any term: what pruning must not change."""
+    parsed = search.parse_statement(statement)
+    index = search.search_index()
+    total, frequencies = index.frequencies(parsed.terms)
+    ranking = search._Ranking(
+        search.term_weights(parsed.terms, frequencies, total), parsed.parts, floor
+    )
+    for term, value in enumerate(parsed.terms):
+        ranking.add(term, index.postings(value))
+    scores = {claim: round(ranking.known_score(claim), 9) for claim in ranking.fields}
+    best = sorted(
+        (claim for claim, value in scores.items() if value >= floor and value > 0),
+        key=lambda claim: (-scores[claim], -ranking.claim_weight(claim), claim),
+    )
+    return [(claim, scores[claim]) for claim in best[:10]]
+
+
+PRUNING_STATEMENTS = [
+    REWORDED_SKRIPAL,
+    "Japan and Russia",
+    "For years Japan has been the odd one out in the G7 on Russia policy",
+    "Putin kept Abe waiting nearly three hours at the hot-spring summit",
+    UNRELATED,
+]
+
+
+@pytest.mark.parametrize("statement", PRUNING_STATEMENTS)
+@pytest.mark.parametrize("floor", [RELEVANCE_FLOOR, 0.0])
+def test_pruning_returns_what_scoring_every_claim_returns(corpus, monkeypatch, statement, floor):
+    expected = exhaustive(statement, floor)
+    assert [(m.claim, m.score) for m in lookup(statement, floor=floor)] == expected
+    # The paths taken only on large corpora, forced on the seed corpus.
+    monkeypatch.setattr(search, "COMMON_TERM_CLAIMS", 1)
+    monkeypatch.setattr(search, "COMPLETION_BATCH", 2)
+    monkeypatch.setattr(search, "MANY_CLAIMS", 5)
+    monkeypatch.setattr(search.SqliteSearchIndex, "SEEK_CLAIMS", 3)
+    monkeypatch.setattr(search.PostgresSearchIndex, "SEEK_CLAIMS", 3)
+    assert [(m.claim, m.score) for m in lookup(statement, floor=floor)] == expected
 
 
 # --- the index stays in sync on every write path ------------------------------------------
@@ -273,6 +332,35 @@ def test_changing_a_source_outlet_makes_it_searchable(new_claim, source):
 
 def test_a_deleted_claim_is_no_longer_found(new_claim):
     new_claim.delete()
+    assert lookup("Zorblatt Quenderhall compact") == []
+
+
+def test_claims_written_through_the_api_are_found_changed_and_gone(curator_api, staff_api, source):
+    created = curator_api.post(
+        reverse("claim-list"),
+        {
+            "text": NEW_CLAIM,
+            "status": "published",
+            "citations": [{"source": source.pk, "quote": "not to expel", "stance": "neutral"}],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    detail = reverse("claim-detail", kwargs={"id": created.json()["id"]})
+    assert slugs(lookup("Zorblatt Quenderhall compact")) == [created.json()["slug"]]
+    updated = curator_api.patch(detail, {"text": "Wembleton Frusk signed."}, format="json")
+    assert updated.status_code == 200, updated.json()
+    assert lookup("Zorblatt Quenderhall compact") == []
+    assert slugs(lookup("Wembleton Frusk")) == [created.json()["slug"]]
+    assert staff_api.delete(detail).status_code == 204
+    assert lookup("Wembleton Frusk") == []
+
+
+def test_a_claim_deleted_in_the_admin_is_no_longer_found(admin_client, new_claim):
+    response = admin_client.post(
+        reverse("admin:claims_claim_delete", args=[new_claim.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
     assert lookup("Zorblatt Quenderhall compact") == []
 
 

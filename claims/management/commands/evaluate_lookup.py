@@ -47,10 +47,19 @@ class Command(BaseCommand):
             f"  false matches     {report.false_match_rate:.3f} "
             f"({len(report.false_matches)} of {len(report.unrelated_top)})"
         )
-        lowest, highest = report.lowest_expected_score, report.highest_unrelated_score
-        write(f"  lowest score of an expected claim (no floor)  {lowest:.3f}")
-        write(f"  highest score of an unrelated statement      {highest:.3f}")
-        write(f"  margin                                       {lowest - highest:+.3f}")
+        scores = sorted(outcome.score for outcome in report.outcomes)
+        below = sum(1 for value in scores if value < report.floor)
+        highest = report.highest_unrelated_score
+        write("  scores with no floor:")
+        write(
+            f"    expected claims       lowest {scores[0]:.3f}, "
+            f"5th percentile {scores[len(scores) // 20]:.3f}, median {scores[len(scores) // 2]:.3f}"
+        )
+        write(f"    unrelated statements  highest {highest:.3f}")
+        write(
+            f"  margin: the floor is {report.floor - highest:+.3f} above the highest unrelated "
+            f"score; {below} of {len(scores)} expected claims score below it"
+        )
         misses = [o for o in report.outcomes if o.rank != 1]
         if verbose_misses:
             for outcome in misses:
