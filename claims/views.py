@@ -110,6 +110,32 @@ CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
 )
 
 
+CITATION_EXAMPLES = [
+    OpenApiExample(
+        "A citation of the seed corpus",
+        response_only=True,
+        value={
+            "claim": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+            **CLAIM_RESPONSE_EXAMPLE.value["citations"][0],
+            "created_at": "2026-11-23T18:50:12Z",
+            "updated_at": "2026-11-23T18:50:12Z",
+        },
+    ),
+    OpenApiExample(
+        "Cite a quoted speaker",
+        request_only=True,
+        value={
+            "claim": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+            "source": 4,
+            "quote": "We think that we have no territorial problems",
+            "stance": "refutes",
+            "author": "vladimir-putin",
+            "attribution": "quote",
+        },
+    ),
+]
+
+
 class HistoryPagination(pagination.LimitOffsetPagination):
     default_limit = 50
     max_limit = 200
@@ -147,8 +173,12 @@ def period_fields(data: dict) -> dict:
         "is a `source` id + `quote`, anchored server-side, or a `passage` id. If any citation "
         "fails, nothing is stored and `errors` names it (`citations.0.quote`).",
     ),
-    update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
-    partial_update=extend_schema(request=ClaimUpdateSerializer, responses=ClaimSerializer),
+    update=extend_schema(
+        request=ClaimUpdateSerializer, responses=ClaimSerializer, examples=[CLAIM_RESPONSE_EXAMPLE]
+    ),
+    partial_update=extend_schema(
+        request=ClaimUpdateSerializer, responses=ClaimSerializer, examples=[CLAIM_RESPONSE_EXAMPLE]
+    ),
     destroy=extend_schema(
         description="Delete a claim and its citations (needs the delete permission); the "
         "cited passages stay. Prefer retracting."
@@ -214,7 +244,9 @@ class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
         page = paginator.paginate_queryset(entries, request, view=self)
         return paginator.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
-    @extend_schema(request=RetractSerializer, responses=ClaimSerializer)
+    @extend_schema(
+        request=RetractSerializer, responses=ClaimSerializer, examples=[CLAIM_RESPONSE_EXAMPLE]
+    )
     @action(detail=True, methods=["post"])
     def retract(self, request, id=None):
         """Retract a claim, with a reason: it stays readable but leaves default lists."""
@@ -228,12 +260,22 @@ class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
+    list=extend_schema(examples=CITATION_EXAMPLES[:1]),
+    retrieve=extend_schema(examples=CITATION_EXAMPLES[:1]),
     create=extend_schema(
-        request=CitationCreateSerializer, responses={201: CitationDetailSerializer}
+        request=CitationCreateSerializer,
+        responses={201: CitationDetailSerializer},
+        examples=CITATION_EXAMPLES,
     ),
-    update=extend_schema(request=CitationUpdateSerializer, responses=CitationDetailSerializer),
+    update=extend_schema(
+        request=CitationUpdateSerializer,
+        responses=CitationDetailSerializer,
+        examples=CITATION_EXAMPLES[:1],
+    ),
     partial_update=extend_schema(
-        request=CitationUpdateSerializer, responses=CitationDetailSerializer
+        request=CitationUpdateSerializer,
+        responses=CitationDetailSerializer,
+        examples=CITATION_EXAMPLES[:1],
     ),
     destroy=extend_schema(
         description="Remove a citation from its claim (curators); the passage stays."

@@ -36,6 +36,81 @@ SKRIPAL_QUOTE = (
 )
 
 
+BROWN = {
+    "id": 9,
+    "slug": "james-d-j-brown",
+    "name": "James D. J. Brown",
+    "kind": "person",
+    "affiliation": "Temple University, Japan Campus",
+    "description": "Associate Professor of Political Science at Temple University, Japan Campus.",
+    "url": "",
+}
+AUTHOR_EXAMPLES = [
+    OpenApiExample("An author of the seed corpus", value=BROWN, response_only=True),
+    OpenApiExample(
+        "A quoted speaker",
+        request_only=True,
+        value={
+            "name": "Sergei Lavrov",
+            "kind": "person",
+            "affiliation": "Russian Foreign Ministry",
+        },
+    ),
+]
+DIPLOMAT = {
+    "id": 5,
+    "slug": "new-cold-war-forces-japan-to-choose-sides",
+    "title": "A New Cold War With Russia Forces Japan to Choose Sides",
+    "url": None,
+    "outlet": "The Diplomat",
+    "published_on": "2018-01-01",
+    "published_precision": "year",
+    "language": "en",
+    "kind": "analysis",
+    "authors": [
+        {"id": 9, "slug": "james-d-j-brown", "name": "James D. J. Brown", "kind": "person"}
+    ],
+    "sha256": "c7e1d0f054feaa30365926f333c3fff7e9f6abfe175eee0d3300beec9abe8449",
+    "created_at": "2026-11-23T18:50:12Z",
+    "updated_at": "2026-11-23T18:50:12Z",
+}
+SOURCE_EXAMPLES = [
+    OpenApiExample("A seed source", value=DIPLOMAT, response_only=True),
+    OpenApiExample(
+        "A source to archive",
+        request_only=True,
+        value={
+            "slug": "g7-toronto-statement-2018",
+            "title": "G7 Foreign Ministers' Statement",
+            "kind": "transcript",
+            "published_on": "2018-04-23",
+            "published_precision": "day",
+            "authors": ["g7-foreign-ministers"],
+            "text": "We share and agree with the United Kingdom's assessment...",
+        },
+    ),
+]
+PASSAGE_EXAMPLES = [
+    OpenApiExample(
+        "A passage of the seed corpus",
+        response_only=True,
+        value={
+            "id": 271,
+            "source": 5,
+            "start": 5725,
+            "end": 5826,
+            "exact": SKRIPAL_QUOTE,
+            "prefix": "or fear of antagonizing Russia. ",
+            "suffix": ". What is more, despite being pr",
+            "created_at": "2026-11-23T18:50:12Z",
+        },
+    ),
+    OpenApiExample(
+        "A quote to anchor", request_only=True, value={"source": 5, "quote": SKRIPAL_QUOTE.lower()}
+    ),
+]
+
+
 class DeleteNeedsPermission:
     """Deleting needs the model's delete permission; the rest follows the defaults."""
 
@@ -46,10 +121,15 @@ class DeleteNeedsPermission:
 
 
 @extend_schema_view(
+    list=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
+    retrieve=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
+    create=extend_schema(examples=AUTHOR_EXAMPLES),
+    update=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
+    partial_update=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
     destroy=extend_schema(
         description="Delete an author (needs the delete permission); refused with 409 while "
         "a source or citation names them."
-    )
+    ),
 )
 class AuthorViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
     """People and organisations whose words passages are: bylines, quoted speakers, commenters."""
@@ -69,9 +149,16 @@ class AuthorViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(description="Archived documents, newest first, without their texts."),
+    list=extend_schema(
+        description="Archived documents, newest first, without their texts.",
+        examples=SOURCE_EXAMPLES[:1],
+    ),
     retrieve=extend_schema(description="One source with its full text exactly as archived."),
-    create=extend_schema(request=SourceWriteSerializer, responses={201: SourceDetailSerializer}),
+    create=extend_schema(
+        request=SourceWriteSerializer,
+        responses={201: SourceDetailSerializer},
+        examples=SOURCE_EXAMPLES[1:],
+    ),
     update=extend_schema(request=SourceWriteSerializer, responses=SourceDetailSerializer),
     partial_update=extend_schema(request=SourceWriteSerializer, responses=SourceDetailSerializer),
     destroy=extend_schema(
@@ -113,10 +200,18 @@ class SourceViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
         responses=AnchorSerializer,
         examples=[
             OpenApiExample(
-                "A quote typed with straight quotes",
+                "A quote typed in lower case",
                 value={"quote": SKRIPAL_QUOTE.lower()},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Where it is",
+                value={
+                    key: PASSAGE_EXAMPLES[0].value[key]
+                    for key in ("start", "end", "exact", "prefix", "suffix")
+                },
+                response_only=True,
+            ),
         ],
     )
     @action(detail=True, methods=["post"], permission_classes=[ReadAccess])
@@ -138,7 +233,13 @@ class SourceViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=PassageCreateSerializer, responses={201: PassageSerializer}),
+    list=extend_schema(examples=PASSAGE_EXAMPLES[:1]),
+    retrieve=extend_schema(examples=PASSAGE_EXAMPLES[:1]),
+    create=extend_schema(
+        request=PassageCreateSerializer,
+        responses={201: PassageSerializer},
+        examples=PASSAGE_EXAMPLES,
+    ),
 )
 class PassageViewSet(
     mixins.ListModelMixin,
