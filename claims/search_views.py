@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from claims.models import Claim
 from claims.search import MAX_LIMIT, Match, lookup
 from claims.serializers import ClaimSerializer
+from claims.views import CLAIM_RESPONSE_EXAMPLE
 from config.permissions import ReadAccess
 
 MAX_STATEMENT_LENGTH = 2_000
@@ -81,10 +82,6 @@ class LookupResponseSerializer(serializers.Serializer):
 
 
 SKRIPAL_STATEMENT = "Did Japan kick out Russian diplomats after the Skripal poisoning?"
-SKRIPAL_PASSAGE = (
-    "Within the G7, Japan was the only country not to expel Russian diplomats following "
-    "the Skripal attack"
-)
 
 LOOKUP_RESPONSE_EXAMPLE = OpenApiExample(
     "The Skripal claim found from a reworded statement",
@@ -93,60 +90,7 @@ LOOKUP_RESPONSE_EXAMPLE = OpenApiExample(
         "results": [
             {
                 "score": 0.7797,
-                "claim": {
-                    "id": "2955a340-d3f9-4863-81a8-e75abbc952c3",
-                    "slug": "japan-did-not-expel-russian-diplomats-after-skripal",
-                    "text": "Japan did not expel Russian diplomats after the Skripal poisoning.",
-                    "language": "en",
-                    "topics": ["sanctions", "skripal"],
-                    "period": {"start": "2018-03-01", "end": "2018-03-31"},
-                    "status": "published",
-                    "retraction_reason": "",
-                    "verdict": {
-                        "verdict": "supported",
-                        "supports": 1,
-                        "refutes": 0,
-                        "neutral": 0,
-                        "supporting_sources": 1,
-                        "refuting_sources": 0,
-                        "supporting_authors": 1,
-                        "refuting_authors": 0,
-                    },
-                    "citations": [
-                        {
-                            "id": 271,
-                            "stance": "supports",
-                            "attribution": "author",
-                            "note": "",
-                            "author": {
-                                "id": 9,
-                                "slug": "james-d-j-brown",
-                                "name": "James D. J. Brown",
-                                "kind": "person",
-                            },
-                            "passage": {
-                                "id": 268,
-                                "exact": SKRIPAL_PASSAGE,
-                                "prefix": "or fear of antagonizing Russia. ",
-                                "suffix": ". What is more, despite being pr",
-                                "start": 5725,
-                                "end": 5826,
-                            },
-                            "source": {
-                                "id": 5,
-                                "slug": "new-cold-war-forces-japan-to-choose-sides",
-                                "title": "A New Cold War With Russia Forces Japan to Choose Sides",
-                                "outlet": "The Diplomat",
-                                "published_on": "2018-01-01",
-                                "published_precision": "year",
-                                "url": None,
-                            },
-                        }
-                    ],
-                    "reviewed_at": "2026-11-23T18:59:41Z",
-                    "created_at": "2026-11-23T18:59:41Z",
-                    "updated_at": "2026-11-23T18:59:41Z",
-                },
+                "claim": CLAIM_RESPONSE_EXAMPLE.value,
                 "highlights": {
                     "claim": "<mark>Japan</mark> did not expel <mark>Russian</mark> "
                     "<mark>diplomats</mark> after the <mark>Skripal</mark> <mark>poisoning</mark>.",
