@@ -389,14 +389,7 @@ def _load_source(
                     "changed document is a new source (give it a new slug)"
                 ]
             )
-        changed = {
-            name: value
-            for name, value in {**entry.fields, "text": entry.text}.items()
-            if getattr(source, name) != value
-        }
-        current = [link.author_id for link in source.author_links.order_by("position")]
-        if changed or current != [author.pk for author in byline]:
-            source_update(source=source, authors=byline, **changed)
+        source_update(source=source, authors=byline, text=entry.text, **entry.fields)
     kept = []
     for claim_entry in entry.claims:
         claim = _claim_for(claim_entry.key, corpus, report)

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from claims.models import Attribution, Citation, Claim, Stance, Topic
 from config.permissions import CURATORS_GROUP
 from sources.models import Author, Passage, Source
-from sources.services import passage_for_quote
+from sources.services import passage_for_quote, save_changes
 
 SLUG_LENGTH = 80
 
@@ -118,14 +118,7 @@ def claim_update(
     """Change a claim's fields (and, if given, its topics); publishing records the reviewer."""
     if fields.get("status") == Claim.Status.PUBLISHED and claim.status != Claim.Status.PUBLISHED:
         fields.update(retraction_reason="", reviewed_by=edited_by, reviewed_at=timezone.now())
-    changed = False
-    for name, value in fields.items():
-        if getattr(claim, name) != value:
-            setattr(claim, name, value)
-            changed = True
-    if changed:
-        claim.full_clean()
-        claim.save()
+    save_changes(claim, fields)
     if topics is not None:
         wanted = topics_named(topics)
         if {topic.pk for topic in wanted} != set(claim.topics.values_list("pk", flat=True)):
@@ -175,13 +168,9 @@ def citation_save(
     citation = Citation.objects.filter(claim=claim, passage=passage).first() or Citation(
         claim=claim, passage=passage
     )
-    values = {"stance": stance, "author": author, "attribution": attribution, "note": note}
-    if citation.pk and all(getattr(citation, name) == value for name, value in values.items()):
-        return citation
-    for name, value in values.items():
-        setattr(citation, name, value)
-    citation.full_clean()
-    citation.save()
+    save_changes(
+        citation, {"stance": stance, "author": author, "attribution": attribution, "note": note}
+    )
     return citation
 
 
@@ -232,12 +221,7 @@ def citation_add(
 @transaction.atomic
 def citation_update(*, citation: Citation, **fields) -> Citation:
     """Change a citation's stance, author, attribution or note."""
-    changed = {name: value for name, value in fields.items() if getattr(citation, name) != value}
-    if changed:
-        for name, value in changed.items():
-            setattr(citation, name, value)
-        citation.full_clean()
-        citation.save()
+    save_changes(citation, fields)
     return citation
 
 

@@ -22,6 +22,22 @@ def quote_error(error: AnchorError, *, field: str = "quote") -> ValidationError:
     )
 
 
+def save_changes(instance, fields: dict) -> bool:
+    """Set `fields` on a model instance and validate and save it, only if any value differs.
+
+    Saving nothing when nothing changed keeps timestamps and history honest
+    (a corpus reload, for one, must change nothing).
+    """
+    changed = {name: value for name, value in fields.items() if getattr(instance, name) != value}
+    if not changed and instance.pk:
+        return False
+    for name, value in changed.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    return True
+
+
 @transaction.atomic
 def author_create(
     *,
@@ -49,12 +65,7 @@ def author_create(
 @transaction.atomic
 def author_update(*, author: Author, **fields) -> Author:
     """Change an author's fields; saves only when something changed."""
-    changed = {name: value for name, value in fields.items() if getattr(author, name) != value}
-    if changed:
-        for name, value in changed.items():
-            setattr(author, name, value)
-        author.full_clean()
-        author.save()
+    save_changes(author, fields)
     return author
 
 
@@ -106,10 +117,7 @@ def source_update(*, source: Source, authors: Sequence[Author] | None = None, **
     """Change a source's metadata (its text only while no passage points into it)."""
     if "url" in fields:
         fields["url"] = fields["url"] or None
-    for name, value in fields.items():
-        setattr(source, name, value)
-    source.full_clean()
-    source.save()
+    save_changes(source, fields)
     if authors is not None:
         source_set_authors(source=source, authors=authors)
     return source
