@@ -7,11 +7,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.permissions import ReadAccess
 from claims.models import Claim
 from claims.search import MAX_LIMIT, Match, lookup
 from claims.serializers import ClaimSerializer
 from claims.views import CLAIM_RESPONSE_EXAMPLE
-from config.permissions import ReadAccess
 
 MAX_STATEMENT_LENGTH = 2_000
 DEFAULT_LIMIT = 10

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
 
+from api.permissions import CURATORS_GROUP
 from claims.models import Attribution, Citation, Claim, Stance, Topic
-from config.permissions import CURATORS_GROUP
 from sources.models import Author, Passage, Source
 from sources.services import passage_for_quote, save_changes
 

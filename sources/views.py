@@ -5,7 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.permissions import CanDelete, CuratorWriteOrPublicRead, ReadAccess
+from api.permissions import CanDelete, CuratorWriteOrPublicRead, ReadAccess
 from sources.anchoring import AnchorError, anchor
 from sources.filters import AuthorFilter, PassageFilter, SourceFilter
 from sources.models import Author, Passage, Source

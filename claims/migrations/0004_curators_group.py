@@ -4,7 +4,7 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 from django.db.models import Q
 
-from config.permissions import CURATOR_PERMISSIONS, CURATORS_GROUP
+from claims.curators import CURATOR_PERMISSIONS, CURATORS_GROUP
 
 
 def create_group(apps, schema_editor):

@@ -2,9 +2,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
+from claims.curators import CURATOR_PERMISSIONS, CURATORS_GROUP
 from claims.models import Citation, Claim
 from claims.services import claim_update, curator_create
-from config.permissions import CURATOR_PERMISSIONS, CURATORS_GROUP
 from sources.models import Source
 
 pytestmark = pytest.mark.django_db

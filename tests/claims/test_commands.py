@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from config.permissions import CURATORS_GROUP
+from api.permissions import CURATORS_GROUP
 
 pytestmark = pytest.mark.django_db
 
