@@ -17,6 +17,7 @@ from django.http import Http404, JsonResponse
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import get_error_detail
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ TITLES = {
     405: "Method not allowed.",
     406: "Not acceptable.",
     409: "Conflict.",
+    412: "Precondition failed.",
     415: "Unsupported media type.",
+    428: "Precondition required.",
     429: "Too many requests.",
     500: "Server error.",
 }
@@ -77,8 +80,53 @@ def error_body(status_code: int, code: str, detail: str, errors: dict | None = N
     return body
 
 
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = (
+        "Writes need an If-Match header with the ETag of the version you read "
+        "(or * to write whatever the current version is)."
+    )
+    default_code = "precondition_required"
+
+
+# What a domain exception carrying `http_status` and `record` adds to the error body:
+# the record as the endpoint represents it, under this key.
+RECORD_KEYS = {409: "existing", 412: "current"}
+
+
+def record_error(exc, context) -> Response | None:
+    """The error response for a service's refusal that names a stored record.
+
+    Services raise StaleVersion (412: the record changed since it was read) and
+    AlreadyExists (409: the record to create is stored already); both carry
+    `http_status`, `code` and `record`. The body holds the record as the view
+    represents it (`represent`), so that a client can merge and retry.
+    """
+    status_code = getattr(exc, "http_status", None)
+    if status_code not in RECORD_KEYS or not hasattr(exc, "record"):
+        return None
+    body = error_body(status_code, exc.code, str(exc))
+    view = context.get("view")
+    represent = getattr(view, "represent_record", None)
+    headers = {}
+    if represent is not None:
+        representation = represent(exc.record)
+        if representation is not None:
+            body[RECORD_KEYS[status_code]] = representation
+            if status_code == 412:
+                headers["ETag"] = etag(exc.record)
+    return Response(body, status=status_code, headers=headers)
+
+
+def etag(record) -> str:
+    """The strong ETag of a versioned record's representation."""
+    return f'"{record.version}"'
+
+
 def exception_handler(exc, context):
     """Render every exception raised in a view as the one error shape."""
+    if (response := record_error(exc, context)) is not None:
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(get_error_detail(exc))
     elif isinstance(exc, Http404):
@@ -150,6 +198,14 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="Per-field messages, keyed by field path (`citations.0.quote`).",
     )
+    current = serializers.DictField(
+        required=False,
+        help_text="With 412: the record as it is now, as this endpoint represents it.",
+    )
+    existing = serializers.DictField(
+        required=False,
+        help_text="With 409 on a create: the stored record that the request duplicates.",
+    )
 
 
 ERROR_DESCRIPTIONS = {
@@ -159,7 +215,11 @@ ERROR_DESCRIPTIONS = {
     "404": "No such resource (or an invalid page cursor).",
     "405": "The method is not allowed here.",
     "406": "The Accept header asks for a representation this endpoint cannot give.",
-    "409": "The resource is referenced by evidence and cannot be deleted.",
+    "409": "The resource is referenced by evidence and cannot be deleted, or the record to "
+    "create is stored already (`existing` holds it).",
+    "412": "The If-Match header names a version that is no longer current: `current` holds "
+    "the record as it is now (and the ETag header its version). Merge and retry.",
+    "428": "This server requires If-Match on writes: send the ETag of the version you read.",
     "415": "The request body is not JSON.",
     "429": "Too many requests: wait and retry (see Retry-After).",
 }

@@ -28,6 +28,13 @@ class AutoSchema(SpectacularAutoSchema):
             codes += ["401", "403"]
         if self.method == "DELETE":
             codes.append("409")
+        if getattr(self.view, "versioned", False):
+            if self.method in ("PATCH", "DELETE") or (
+                self.method == "POST" and self.view.action in ("retract", "reinstate")
+            ):
+                codes += ["412", "428"]
+            elif self.method == "POST" and "409" not in codes:
+                codes.append("409")
         return codes
 
     def _get_response_bodies(self, direction="response"):

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
@@ -11,14 +12,19 @@ from claims.filters import cited
 from claims.models import Citation, Claim, Stance, Topic, Verdict
 from claims.services import (
     SOURCE_AUTHOR,
+    check_transition,
     citation_add,
+    citation_delete,
     citation_update,
     claim_create,
+    claim_delete,
     claim_publish,
+    claim_reinstate,
     claim_retract,
     claim_update,
+    same_claim,
 )
-from sources.admin import adopt, anchor_or_error, highlighted
+from sources.admin import ServiceDeletes, VersionedForm, adopt, anchor_or_error, highlighted
 from sources.models import Author, Source
 
 
@@ -138,11 +144,45 @@ class CitationInline(admin.StackedInline):
 
 
 class ClaimActionForm(ActionForm):
-    reason = forms.CharField(required=False, label="Reason (to retract)")
+    reason = forms.CharField(required=False, label="Reason (to retract or reinstate)")
+
+
+class ClaimForm(VersionedForm):
+    """A claim's fields; the status moves only as the workflow allows."""
+
+    class Meta:
+        model = Claim
+        fields = [
+            "text",
+            "slug",
+            "language",
+            "topics",
+            "period_start",
+            "period_end",
+            "status",
+            "retraction_reason",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        current = self.instance.status if self.instance.pk else Claim.Status.DRAFT
+        status = cleaned.get("status")
+        if status and status != current:
+            check_transition(current, status, reason=cleaned.get("retraction_reason") or "")
+        text = cleaned.get("text")
+        other = same_claim(text) if text else None
+        if other is not None and other.pk != self.instance.pk:
+            self.add_error(
+                "text",
+                f"This statement is stored already, as “{other.slug}” ({other.uuid}).",
+            )
+        return cleaned
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ServiceDeletes, SimpleHistoryAdmin):
+    form = ClaimForm
+    delete_service = claim_delete
     list_display = ["text", "verdict", "citation_count", "status", "updated_at"]
     list_filter = [
         "status",
@@ -174,7 +214,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         ),
     ]
     action_form = ClaimActionForm
-    actions = ["publish", "retract"]
+    actions = ["publish", "retract", "reinstate"]
 
     def get_queryset(self, request):
         return (
@@ -216,10 +256,17 @@ class ClaimAdmin(SimpleHistoryAdmin):
         topics = [topic.slug for topic in data["topics"]]
         if change:
             claim = Claim.objects.get(pk=obj.pk)
-            adopt(obj, claim_update(claim=claim, topics=topics, edited_by=request.user, **fields))
+            saved = claim_update(
+                claim=claim,
+                topics=topics,
+                edited_by=request.user,
+                expected=form.expected(),
+                **fields,
+            )
         else:
             fields.pop("retraction_reason")
-            adopt(obj, claim_create(topics=topics, created_by=request.user, **fields))
+            saved = claim_create(topics=topics, created_by=request.user, **fields)
+        adopt(obj, saved)
 
     def save_related(self, request, form, formsets, change):
         # Topics were written by the service; only the citations remain.
@@ -236,7 +283,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 continue
             if data.get("DELETE"):
                 if inline.instance.pk:
-                    inline.instance.delete()  # the link only: the passage stays
+                    # The link only: the passage stays.
+                    citation_delete(citation=inline.instance, user=request.user)
                     formset.deleted_objects.append(inline.instance)
                 continue
             values = {
@@ -246,7 +294,9 @@ class ClaimAdmin(SimpleHistoryAdmin):
             }
             if inline.instance.pk:
                 current = Citation.objects.get(pk=inline.instance.pk)
-                citation = citation_update(citation=current, author=data["author"], **values)
+                citation = citation_update(
+                    citation=current, author=data["author"], user=request.user, **values
+                )
                 formset.changed_objects.append((citation, inline.changed_data))
             else:
                 citation = citation_add(
@@ -254,29 +304,59 @@ class ClaimAdmin(SimpleHistoryAdmin):
                     source=data["source"],
                     quote=data["quote"],
                     author=data["author"] or SOURCE_AUTHOR,
+                    user=request.user,
                     **values,
                 )
                 formset.new_objects.append(citation)
 
+    def run_action(self, request, queryset, service, done: str, **arguments) -> None:
+        """Apply a workflow service to each selected claim; report those it refuses."""
+        moved, refused = 0, []
+        for claim in queryset:
+            try:
+                service(claim=claim, reviewed_by=request.user, **arguments)
+                moved += 1
+            except ValidationError as error:
+                refused.append(f"“{claim}”: {' '.join(error.messages)}")
+        if moved:
+            self.message_user(request, f"{done} {moved} claims.", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+
+    def action_reason(self, request) -> str | None:
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, "Give a reason.", messages.ERROR)
+        return reason or None
+
     @admin.action(description="Publish the selected claims", permissions=["change"])
     def publish(self, request, queryset):
-        for claim in queryset:
-            claim_publish(claim=claim, reviewed_by=request.user)
-        self.message_user(request, f"Published {len(queryset)} claims.", messages.SUCCESS)
+        self.run_action(request, queryset, claim_publish, "Published")
 
     @admin.action(description="Retract the selected claims (give a reason)", permissions=["change"])
     def retract(self, request, queryset):
-        reason = request.POST.get("reason", "").strip()
-        if not reason:
-            self.message_user(request, "Give a reason to retract.", messages.ERROR)
-            return
-        for claim in queryset:
-            claim_retract(claim=claim, reason=reason, reviewed_by=request.user)
-        self.message_user(request, f"Retracted {len(queryset)} claims.", messages.SUCCESS)
+        if reason := self.action_reason(request):
+            self.run_action(request, queryset, claim_retract, "Retracted", reason=reason)
+
+    @admin.action(
+        description="Reinstate the selected retracted claims (give a reason)",
+        permissions=["change"],
+    )
+    def reinstate(self, request, queryset):
+        if reason := self.action_reason(request):
+            self.run_action(request, queryset, claim_reinstate, "Reinstated", reason=reason)
+
+
+class CitationForm(VersionedForm):
+    class Meta:
+        model = Citation
+        fields = ["stance", "author", "attribution", "note"]
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(ServiceDeletes, SimpleHistoryAdmin):
+    form = CitationForm
+    delete_service = citation_delete
     list_display = ["claim", "stance", "author", "attribution", "source"]
     list_filter = ["stance", "attribution", "passage__source"]
     list_select_related = ["claim", "author", "passage__source"]
@@ -301,7 +381,10 @@ class CitationAdmin(SimpleHistoryAdmin):
         values = {
             name: form.cleaned_data[name] for name in ("stance", "author", "attribution", "note")
         }
-        adopt(obj, citation_update(citation=current, **values))
+        saved = citation_update(
+            citation=current, expected=form.expected(), user=request.user, **values
+        )
+        adopt(obj, saved)
 
 
 @admin.register(Topic)

@@ -17,12 +17,28 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
+from django.utils.text import slugify
 
-from claims.models import Attribution, Citation, Claim, Stance
-from claims.services import SOURCE_AUTHOR, citation_add, claim_create, claim_update
+from claims.models import Attribution, Citation, Claim, CorpusRecord, Stance
+from claims.services import (
+    SOURCE_AUTHOR,
+    citation_add,
+    citation_delete,
+    citation_update,
+    claim_create,
+    claim_update,
+)
 from sources.anchoring import AnchorError, anchor
 from sources.models import Author, AuthorKind, DatePrecision, Source, SourceKind, text_sha256
-from sources.services import author_save, source_create, source_update
+from sources.services import (
+    AlreadyExists,
+    author_create,
+    author_update,
+    locked,
+    passage_for_quote,
+    source_create,
+    source_update,
+)
 
 AUTHORS_FILE = "authors.yaml"
 LOOKUP_EVAL_FILE = "lookup_eval.yaml"  # the lookup's evaluation set, not a source
@@ -323,103 +339,326 @@ def read_corpus(paths: Iterable[Path], *, authors_file: Path) -> Corpus:
 
 @dataclass
 class LoadReport:
-    """What one load changed."""
+    """What one load changed, and what it kept of the curators' work."""
 
     sources: int = 0
     claims_created: int = 0
     claims_updated: int = 0
     citations_written: int = 0
     citations_removed: int = 0
+    kept: int = 0  # fields a curator changed since the last load, left as they are
+    conflicts: list[str] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
 
 
-def _claim_for(key: str, corpus: Corpus, report: LoadReport) -> Claim:
-    """Return the corpus claim `key`, created or brought up to date from its definition."""
+MISSING = object()
+
+
+def plain(value):
+    """The JSON form in which a loaded value is remembered and compared."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Author):
+        return value.slug
+    return value
+
+
+def merge(
+    where: str, wanted: dict, stored: dict, loaded: dict | None, report: LoadReport
+) -> tuple[dict, dict]:
+    """Three-way merge of one record: the fields to write, and what to remember as loaded.
+
+    A field is written only while the database still holds what the last load
+    wrote. A field a curator changed since is kept; when the file changed it
+    too, that is a conflict, reported with both values, until one side gives
+    way. Without a record of the last load (a database loaded before loads
+    were remembered), a difference is a conflict: nothing is overwritten.
+    """
+    writes, memory = {}, {}
+    for name, value in wanted.items():
+        have = stored[name]
+        base = loaded.get(name, MISSING) if loaded is not None else MISSING
+        if plain(have) == plain(value):
+            memory[name] = plain(value)
+        elif base is not MISSING and plain(have) == base:
+            writes[name] = value
+            memory[name] = plain(value)
+        else:
+            if base is not MISSING:
+                memory[name] = base
+            if base is MISSING or plain(value) != base:
+                report.conflicts.append(
+                    f"{where}, field {name!r}: the file says {plain(value)!r}, the database "
+                    f"says {plain(have)!r} (changed by a curator since the last load); kept "
+                    "the database's value"
+                )
+            else:
+                report.kept += 1
+    return writes, memory
+
+
+class Memory:
+    """The values the loader last wrote, by corpus key (CorpusRecord)."""
+
+    def __init__(self):
+        self.records = {record.key: record for record in CorpusRecord.objects.all()}
+
+    def get(self, key: str) -> dict | None:
+        record = self.records.get(key)
+        return record.values if record else None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.records
+
+    def remember(self, key: str, values: dict) -> None:
+        record = self.records.get(key)
+        if record is None:
+            self.records[key] = CorpusRecord.objects.create(key=key, values=values)
+        elif record.values != values:
+            record.values = values
+            record.save(update_fields=["values", "loaded_at"])
+
+    def forget(self, key: str) -> None:
+        record = self.records.pop(key, None)
+        if record is not None:
+            record.delete()
+
+    def keys(self, prefix: str) -> list[str]:
+        return [key for key in self.records if key.startswith(prefix)]
+
+
+REASON = "corpus load"
+
+
+def claim_values(claim: Claim) -> dict:
+    return {
+        "text": claim.text,
+        "language": claim.language,
+        "period_start": claim.period_start,
+        "period_end": claim.period_end,
+        "topics": sorted(claim.topics.values_list("slug", flat=True)),
+    }
+
+
+def citation_values(citation: Citation) -> dict:
+    return {
+        "stance": citation.stance,
+        "author": citation.author,
+        "attribution": citation.attribution,
+        "note": citation.note,
+    }
+
+
+def source_values(source: Source) -> dict:
+    values = {name: getattr(source, name) for name in SOURCE_FIELDS}
+    values["authors"] = [link.author.slug for link in source.author_links.order_by("position")]
+    return values
+
+
+SOURCE_FIELDS = [
+    "title",
+    "outlet",
+    "language",
+    "kind",
+    "url",
+    "note",
+    "published_on",
+    "published_precision",
+]
+
+
+def _load_author(slug: str, values: dict, memory: Memory, report: LoadReport) -> Author:
+    key = f"author:{slug}"
+    author = Author.objects.filter(slug=slug).first()
+    if author is None:
+        author = author_create(slug=slug, **values)
+        memory.remember(key, {name: plain(value) for name, value in values.items()})
+        return author
+    stored = {name: getattr(author, name) for name in values}
+    writes, remembered = merge(
+        f"{AUTHORS_FILE}, author {slug!r}", values, stored, memory.get(key), report
+    )
+    if writes:
+        author = author_update(author=author, reason=REASON, **writes)
+    memory.remember(key, remembered)
+    return author
+
+
+def _claim_for(key: str, corpus: Corpus, memory: Memory, report: LoadReport) -> Claim | None:
+    """Return the corpus claim `key`, created or merged with its definition; None if a
+    curator deleted it."""
     definition = corpus.definitions.get(key)
     claim = Claim.objects.filter(corpus_key=key).first()
     if definition is None:  # written in a file not being loaded: checked to exist
         return claim
-    values = {
+    record = f"claim:{key}"
+    wanted = {
         "text": definition.text,
         "language": definition.language,
         "period_start": definition.period[0],
         "period_end": definition.period[1],
+        "topics": sorted(slugify(topic) for topic in definition.topics if slugify(topic)),
     }
+    where = f"{definition.file.name}, claim {key!r}"
     if claim is None:
+        if record in memory:
+            report.conflicts.append(f"{where}: deleted by a curator; not loaded again")
+            return None
+        fields = {name: value for name, value in wanted.items() if name != "topics"}
+        try:
+            claim = claim_create(
+                slug=key,
+                corpus_key=key,
+                topics=definition.topics,
+                status=Claim.Status.PUBLISHED,
+                **fields,
+            )
+        except AlreadyExists as exists:
+            report.conflicts.append(
+                f"{where}: a curator stored this statement already, as claim "
+                f"{exists.record.uuid}; not loaded"
+            )
+            return None
         report.claims_created += 1
-        return claim_create(
-            slug=key,
-            corpus_key=key,
-            topics=definition.topics,
-            status=Claim.Status.PUBLISHED,
-            **values,
-        )
-    before = (
-        claim.text,
-        claim.language,
-        claim.period_start,
-        claim.period_end,
-        sorted(claim.topics.values_list("slug", flat=True)),
-    )
-    claim = claim_update(claim=claim, topics=definition.topics, **values)
-    after = (
-        claim.text,
-        claim.language,
-        claim.period_start,
-        claim.period_end,
-        sorted(claim.topics.values_list("slug", flat=True)),
-    )
-    report.claims_updated += before != after
+        memory.remember(record, {name: plain(value) for name, value in wanted.items()})
+        return claim
+    claim = locked(claim)
+    writes, remembered = merge(where, wanted, claim_values(claim), memory.get(record), report)
+    if writes:
+        try:
+            claim = claim_update(claim=claim, reason=REASON, **writes)
+            report.claims_updated += 1
+        except AlreadyExists as exists:
+            report.conflicts.append(
+                f"{where}: its new text is the statement of claim {exists.record.uuid}; not changed"
+            )
+            remembered = memory.get(record) or {}
+    memory.remember(record, remembered)
     return claim
 
 
 def _load_source(
-    entry: SourceEntry, corpus: Corpus, authors: dict[str, Author], report: LoadReport
+    entry: SourceEntry,
+    corpus: Corpus,
+    authors: dict[str, Author],
+    memory: Memory,
+    report: LoadReport,
 ) -> None:
     byline = [authors[slug] for slug in entry.authors]
     source = Source.objects.filter(slug=entry.slug).first()
+    source_key = f"source:{entry.slug}"
+    wanted = {**entry.fields, "authors": entry.authors}
     if source is None:
         source = source_create(slug=entry.slug, text=entry.text, authors=byline, **entry.fields)
+        memory.remember(source_key, {name: plain(value) for name, value in wanted.items()})
     else:
-        if source.sha256 != text_sha256(entry.text) and source.passages.exists():
-            raise CorpusError(
-                [
-                    f"{entry.file.name}: the text of source {entry.slug!r} differs "
-                    "from the one loaded before, and passages point into it; a "
-                    "changed document is a new source (give it a new slug)"
-                ]
-            )
-        source_update(source=source, authors=byline, text=entry.text, **entry.fields)
-    kept = []
+        if source.sha256 != text_sha256(entry.text):
+            if source.passages.exists():
+                raise CorpusError(
+                    [
+                        f"{entry.file.name}: the text of source {entry.slug!r} differs "
+                        "from the one loaded before, and passages point into it; a "
+                        "changed document is a new source (give it a new slug)"
+                    ]
+                )
+            source = source_update(source=source, text=entry.text, reason=REASON)
+        writes, remembered = merge(
+            f"{entry.file.name}, source {entry.slug!r}",
+            wanted,
+            source_values(locked(source)),
+            memory.get(source_key),
+            report,
+        )
+        if writes:
+            if "authors" in writes:
+                writes["authors"] = [authors[slug] for slug in writes["authors"]]
+            source = source_update(source=source, reason=REASON, **writes)
+        memory.remember(source_key, remembered)
+    loaded_here = set()
     for claim_entry in entry.claims:
-        claim = _claim_for(claim_entry.key, corpus, report)
+        claim = _claim_for(claim_entry.key, corpus, memory, report)
+        if claim is None:
+            continue
         for citation in claim_entry.citations:
-            author = citation.author
-            if isinstance(author, str):
-                author = authors[author]
-            written = citation_add(
-                claim=claim,
-                source=source,
-                quote=citation.quote,
-                stance=citation.stance,
-                author=author,
-                attribution=citation.attribution,
-                note=citation.note,
-                replace=True,
-            )
-            kept.append(written.pk)
             report.citations_written += 1
-    stale = Citation.objects.filter(
-        passage__source=source, claim__corpus_key__isnull=False
-    ).exclude(pk__in=kept)
-    report.citations_removed += stale.delete()[0]
+            key = _load_citation(claim_entry, claim, citation, source, authors, memory, report)
+            loaded_here.add(key)
+    prefix_claims = {claim.key for claim in entry.claims}
+    for key in memory.keys("citation:"):
+        claim_key, _, place = key.removeprefix("citation:").partition("@")
+        if place.rpartition(":")[0] != entry.slug or key in loaded_here:
+            continue
+        if claim_key not in prefix_claims and claim_key not in corpus.definitions:
+            continue  # the claim is in a file not being loaded
+        _remove_citation(key, claim_key, source, memory, report, f"{entry.file.name}")
     report.sources += 1
+
+
+def _citation_key(claim_key: str, source: Source, passage) -> str:
+    return f"citation:{claim_key}@{source.slug}:{passage.start}-{passage.end}"
+
+
+def _load_citation(claim_entry, claim, citation, source, authors, memory, report) -> str:
+    author = citation.author
+    if isinstance(author, str):
+        author = authors[author]
+    elif author is SOURCE_AUTHOR:
+        author = source.primary_author
+    passage = passage_for_quote(source=source, quote=citation.quote)
+    key = _citation_key(claim_entry.key, source, passage)
+    where = f"{claim_entry.file.name}, claim {claim_entry.key!r}, quote {citation.quote[:40]!r}"
+    wanted = {
+        "stance": citation.stance,
+        "author": author,
+        "attribution": citation.attribution,
+        "note": citation.note,
+    }
+    stored = Citation.objects.filter(claim=claim, passage=passage).first()
+    if stored is None:
+        if key in memory:
+            report.conflicts.append(f"{where}: removed by a curator; not loaded again")
+            return key
+        citation_add(claim=claim, passage=passage, reason=REASON, **wanted)
+        memory.remember(key, {name: plain(value) for name, value in wanted.items()})
+        return key
+    writes, remembered = merge(where, wanted, citation_values(stored), memory.get(key), report)
+    if writes:
+        citation_update(citation=stored, reason=REASON, **writes)
+    memory.remember(key, remembered)
+    return key
+
+
+def _remove_citation(key, claim_key, source, memory, report, where) -> None:
+    """A citation the files no longer hold: removed while nobody changed it since it loaded."""
+    start, _, end = key.rpartition(":")[2].partition("-")
+    stored = Citation.objects.filter(
+        claim__corpus_key=claim_key,
+        passage__source=source,
+        passage__start=int(start),
+        passage__end=int(end),
+    ).first()
+    if stored is not None:
+        loaded = memory.get(key) or {}
+        if {name: plain(value) for name, value in citation_values(stored).items()} != loaded:
+            report.conflicts.append(
+                f"{where}, claim {claim_key!r}: a citation removed from the file was changed "
+                f"by a curator since it was loaded (citation {stored.pk}); kept"
+            )
+            return
+        citation_delete(citation=stored, reason=REASON)
+        report.citations_removed += 1
+    memory.forget(key)
 
 
 def load_corpus(
     corpus: Corpus, *, progress: Callable[[str], None] = lambda line: None, full: bool = False
 ) -> LoadReport:
-    """Write a read corpus to the database: authors, then one transaction per source."""
+    """Write a read corpus to the database: authors, then one transaction per source.
+
+    What each load writes is remembered (CorpusRecord), so that a later load
+    changes only what nobody changed since: curators' edits, citations and
+    deletions are kept, and reported where the files disagree with them.
+    """
     report = LoadReport()
     undefined = corpus.referenced_keys() - set(corpus.definitions)
     known = set(Claim.objects.filter(corpus_key__in=undefined).values_list("corpus_key", flat=True))
@@ -432,13 +671,15 @@ def load_corpus(
     ]
     if missing:
         raise CorpusError(missing)
+    memory = Memory()
     with transaction.atomic():
         authors = {
-            slug: author_save(slug=slug, **values) for slug, values in corpus.authors.items()
+            slug: _load_author(slug, values, memory, report)
+            for slug, values in corpus.authors.items()
         }
     for number, entry in enumerate(corpus.sources, start=1):
         with transaction.atomic():
-            _load_source(entry, corpus, authors, report)
+            _load_source(entry, corpus, authors, memory, report)
         progress(
             f"[{number}/{len(corpus.sources)}] {entry.file.name}: "
             f"{len(entry.claims)} claims, "

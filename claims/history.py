@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
 
-from claims.models import Citation, Claim
+from claims.models import Citation, Claim, Topic
 
 CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
-UNTRACKED = {"id", "created_at", "updated_at"}
+UNTRACKED = {"id", "created_at", "updated_at", "version", "fingerprint"}
 
 
 @dataclass
@@ -29,6 +29,14 @@ def plain(value):
     return str(value)
 
 
+def related(value):
+    """A recorded value; an m2m field's rows (topics) as the sorted slugs they name."""
+    if isinstance(value, list):
+        ids = [row.get("topic") for row in value if isinstance(row, dict)]
+        return sorted(Topic.objects.filter(pk__in=ids).values_list("slug", flat=True))
+    return plain(value)
+
+
 def entries_of(records: list, kind: str, object_id) -> list[HistoryEntry]:
     """One entry per record, each with the fields that changed since the record before."""
     entries = []
@@ -42,9 +50,11 @@ def entries_of(records: list, kind: str, object_id) -> list[HistoryEntry]:
         else:
             delta = record.diff_against(previous, excluded_fields=UNTRACKED)
             changes = [
-                {"field": change.field, "old": plain(change.old), "new": plain(change.new)}
+                {"field": change.field, "old": related(change.old), "new": related(change.new)}
                 for change in delta.changes
             ]
+            if not changes:
+                continue  # only the version moved: the change is in a citation's own entry
         entries.append(
             HistoryEntry(
                 object=kind,

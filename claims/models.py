@@ -1,5 +1,6 @@
 """Claims and the citations that tie each claim to the passages that speak to it."""
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.db import models
 from django.db.models import Case, Count, Prefetch, Q, Value, When
 from simple_history.models import HistoricalRecords
 
-from sources.models import Author, Passage, choices_check
+from sources.models import Author, Passage, Versioned, choices_check
 
 
 class Topic(models.Model):
@@ -88,13 +89,19 @@ class ClaimQuerySet(models.QuerySet):
         return self.prefetch_related("topics", Prefetch("citations", queryset=citations))
 
 
+def text_fingerprint(text: str) -> str:
+    """SHA-256 of a claim's text with case, whitespace and final punctuation normalised."""
+    normal = " ".join(text.casefold().split()).rstrip(".!?;: ")
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
 class ClaimStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
     RETRACTED = "retracted", "Retracted"
 
 
-class Claim(models.Model):
+class Claim(Versioned):
     """One checkable statement, with a stable public id."""
 
     Status = ClaimStatus
@@ -112,6 +119,14 @@ class Claim(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     retraction_reason = models.TextField(blank=True)
+    # NULL, not "": claims stored twice before fingerprints keep none until edited.
+    fingerprint = models.CharField(  # noqa: DJ001
+        max_length=64,
+        null=True,
+        unique=True,
+        editable=False,
+        help_text="SHA-256 of the normalised text: one claim per statement.",
+    )
     corpus_key = models.SlugField(
         max_length=100,
         null=True,
@@ -140,7 +155,7 @@ class Claim(models.Model):
 
     objects = ClaimQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[topics])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -163,13 +178,15 @@ class Claim(models.Model):
         return self.text
 
     def clean(self) -> None:
+        # Derived, never typed: two claims with the same statement are one claim.
+        self.fingerprint = text_fingerprint(self.text)
         if self.status == self.Status.RETRACTED and not self.retraction_reason.strip():
             raise ValidationError({"retraction_reason": "A retracted claim needs a reason."})
         if self.period_start and self.period_end and self.period_start > self.period_end:
             raise ValidationError({"period_end": "The period ends before it starts."})
 
 
-class Citation(models.Model):
+class Citation(Versioned):
     """A passage cited for a claim: its stance, whose words it is, and how."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
@@ -202,3 +219,24 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.passage} {self.stance} “{self.claim}”"
+
+
+class CorpusRecord(models.Model):
+    """What the corpus loader last wrote to one record: the base of its three-way merge.
+
+    A later load changes a field only while the database still holds what was
+    loaded; a value a curator changed since is kept and reported. `key` names
+    the record in corpus terms (`claim:<id>`, `citation:<claim id>@<source
+    slug>:<start>-<end>`, `source:<slug>`, `author:<slug>`), so a record a
+    curator deleted is remembered, and not loaded again.
+    """
+
+    key = models.CharField(max_length=400, unique=True)
+    values = models.JSONField()
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key

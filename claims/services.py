@@ -6,15 +6,34 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
 
 from api.permissions import CURATORS_GROUP
-from claims.models import Attribution, Citation, Claim, Stance, Topic
+from claims.models import (
+    Attribution,
+    Citation,
+    Claim,
+    ClaimStatus,
+    Stance,
+    Topic,
+    text_fingerprint,
+)
 from sources.models import Author, Passage, Source
-from sources.services import passage_for_quote, save_changes
+from sources.services import (
+    AlreadyExists,
+    Versions,
+    attribute,
+    bump,
+    field_values,
+    insert_or_existing,
+    locked,
+    passage_for_quote,
+    save_changes,
+    touch,
+)
 
 SLUG_LENGTH = 80
 
@@ -29,18 +48,13 @@ class _SourceAuthor:
 SOURCE_AUTHOR = _SourceAuthor()
 
 
-def unique_claim_slug(text: str, *, exclude_pk: int | None = None) -> str:
-    """Return a slug made from `text` that no other claim uses."""
+def claim_slug(text: str, attempt: int = 0) -> str:
+    """A slug made from `text`: the plain one, or one numbered by how many are taken."""
     base = slugify(text)[:SLUG_LENGTH].rstrip("-") or "claim"
-    taken = Claim.objects.filter(slug__startswith=base)
-    if exclude_pk is not None:
-        taken = taken.exclude(pk=exclude_pk)
-    used = set(taken.values_list("slug", flat=True))
-    slug, number = base, 2
-    while slug in used:
-        slug = f"{base}-{number}"
-        number += 1
-    return slug
+    if attempt == 0:
+        return base
+    taken = Claim.objects.filter(slug__regex=rf"^{base}(-[0-9]+)?$").count()
+    return f"{base}-{taken + attempt}"
 
 
 def topics_named(names: Iterable[str]) -> list[Topic]:
@@ -50,9 +64,76 @@ def topics_named(names: Iterable[str]) -> list[Topic]:
         slug = slugify(name)
         if not slug:
             continue
-        topic, _ = Topic.objects.get_or_create(slug=slug, defaults={"name": name.strip()})
+        topic, _ = insert_or_existing(
+            Topic(slug=slug, name=name.strip()[:100]),
+            lambda slug=slug: Topic.objects.filter(slug=slug).first(),
+        )
         topics.append(topic)
     return topics
+
+
+def same_claim(text: str) -> Claim | None:
+    """The stored claim that makes the same statement as `text`, if any."""
+    return Claim.objects.filter(fingerprint=text_fingerprint(text)).first()
+
+
+def duplicate_claim(claim: Claim) -> AlreadyExists:
+    return AlreadyExists(
+        claim, f"This statement is stored already, as claim {claim.uuid} ({claim.slug})."
+    )
+
+
+# The workflow of a claim's status: what each move is called. Nothing else moves it.
+TRANSITIONS = {
+    (ClaimStatus.DRAFT, ClaimStatus.PUBLISHED): "publish",
+    (ClaimStatus.DRAFT, ClaimStatus.RETRACTED): "retract",
+    (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED): "retract",
+    (ClaimStatus.RETRACTED, ClaimStatus.PUBLISHED): "reinstate",
+}
+
+
+def check_transition(current: str, status: str, *, reason: str = "", move: str = "") -> str:
+    """The name of the move from `current` to `status`, or a ValidationError saying why not."""
+    allowed = TRANSITIONS.get((current, status))
+    if allowed is None or (allowed == "reinstate" and move != "reinstate"):
+        hint = {
+            ClaimStatus.RETRACTED: "reinstate it, with a reason",
+            ClaimStatus.PUBLISHED: "retract it, with a reason",
+        }.get(current, "")
+        raise ValidationError(
+            {
+                "status": ValidationError(
+                    "A %(current)s claim cannot become %(status)s%(hint)s.",
+                    code="invalid_transition",
+                    params={
+                        "current": current,
+                        "status": status,
+                        "hint": f"; {hint}" if hint else "",
+                    },
+                )
+            }
+        )
+    if allowed in ("retract", "reinstate") and not reason.strip():
+        field = "retraction_reason" if allowed == "retract" else "reason"
+        raise ValidationError({field: f"To {allowed} a claim, give a reason."})
+    return allowed
+
+
+def transition(claim: Claim, status: str, *, user=None, reason: str = "", move: str = "") -> bool:
+    """Move `claim` (a locked row or a new one) to `status`, recording who reviewed it and why.
+
+    The one place where a status changes: draft → published → retracted, and
+    out of `retracted` only by an explicit reinstatement with a reason. Returns
+    whether the status changed; the caller saves the row.
+    """
+    if status == claim.status:
+        return False
+    allowed = check_transition(claim.status, status, reason=reason, move=move)
+    claim.status = status
+    claim.retraction_reason = reason.strip() if allowed == "retract" else ""
+    claim.reviewed_by, claim.reviewed_at = user, timezone.now()
+    attribute(claim, user=user, reason=f"{allowed}: {reason.strip()}" if reason else allowed)
+    return True
 
 
 @transaction.atomic
@@ -74,25 +155,46 @@ def claim_create(
     Each citation is a mapping of `citation_add` arguments (`source` + `quote`, or
     `passage`; `stance`, and optionally `author`, `attribution`, `note`). A
     citation that fails names itself: the error's keys read `citations.<index>.<field>`.
+    A statement stored already raises AlreadyExists with the stored claim.
     """
-    claim = Claim(
-        text=text.strip(),
-        slug=slug or unique_claim_slug(text),
-        language=language,
-        period_start=period_start,
-        period_end=period_end,
-        status=status,
-        created_by=created_by,
-        corpus_key=corpus_key,
-    )
-    if status == Claim.Status.PUBLISHED:
-        claim.reviewed_by, claim.reviewed_at = created_by, timezone.now()
-    claim.full_clean()
-    claim.save()
-    claim.topics.set(topics_named(topics))
+    if existing := same_claim(text):
+        raise duplicate_claim(existing)
+    for attempt in range(20):
+        claim = Claim(
+            text=text.strip(),
+            slug=slug or claim_slug(text, attempt),
+            language=language,
+            period_start=period_start,
+            period_end=period_end,
+            created_by=created_by,
+            corpus_key=corpus_key,
+        )
+        attribute(claim, user=created_by)
+        if status != Claim.Status.DRAFT:
+            transition(claim, status, user=created_by)
+        claim.full_clean(validate_unique=False)
+        try:
+            with transaction.atomic():
+                claim.save()
+            break
+        except IntegrityError:
+            if existing := same_claim(text):
+                raise duplicate_claim(existing) from None
+            if slug and Claim.objects.filter(slug=slug).exists():
+                raise ValidationError({"slug": "Another claim has this slug."}) from None
+            if corpus_key and Claim.objects.filter(corpus_key=corpus_key).exists():
+                raise
+    else:
+        raise ValidationError({"slug": "No free slug could be made from this text; give one."})
+    wanted = topics_named(topics)
+    if wanted:
+        claim.skip_history_when_saving = True  # one history entry for the claim and its topics
+        claim.topics.set(wanted)
+        del claim.skip_history_when_saving
+        bump(claim, user=created_by)
     for index, citation in enumerate(citations):
         try:
-            citation_add(claim=claim, **citation)
+            citation_add(claim=claim, user=created_by, touch_claim=False, **citation)
         except ValidationError as error:
             raise prefixed(error, f"citations.{index}") from error
     return claim
@@ -113,65 +215,116 @@ def claim_update(
     claim: Claim,
     topics: Iterable[str] | None = None,
     edited_by: AbstractBaseUser | None = None,
+    expected: Versions = None,
+    reason: str | None = None,
     **fields,
 ) -> Claim:
-    """Change a claim's fields (and, if given, its topics); publishing records the reviewer."""
-    if fields.get("status") == Claim.Status.PUBLISHED and claim.status != Claim.Status.PUBLISHED:
-        fields.update(retraction_reason="", reviewed_by=edited_by, reviewed_at=timezone.now())
-    save_changes(claim, fields)
+    """Change a claim's fields (and, if given, its topics), writing only what changed.
+
+    A change of `status` follows the workflow (`transition`): publishing records
+    the reviewer; retracting needs `retraction_reason`; a retracted claim comes
+    back only through `claim_reinstate`. Another statement already stored
+    raises AlreadyExists.
+    """
+    current = locked(claim, expected=expected)
+    before = field_values(current)
+    status = fields.pop("status", current.status)
+    retraction_reason = fields.pop("retraction_reason", None)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    if status != current.status:
+        transition(current, status, user=edited_by, reason=retraction_reason or "")
+    elif retraction_reason is not None and current.status == ClaimStatus.RETRACTED:
+        current.retraction_reason = retraction_reason.strip()
+    if "text" in fields:
+        current.text = current.text.strip()
+        other = same_claim(current.text)
+        if other is not None and other.pk != current.pk:
+            raise duplicate_claim(other)
+    current.full_clean(validate_unique=False)
+    if "slug" in fields and Claim.objects.filter(slug=current.slug).exclude(pk=current.pk).exists():
+        raise ValidationError({"slug": "Another claim has this slug."})
+    changed = [
+        field.name
+        for field in current._meta.concrete_fields
+        if getattr(current, field.attname) != before[field.attname]
+    ]
     if topics is not None:
         wanted = topics_named(topics)
-        if {topic.pk for topic in wanted} != set(claim.topics.values_list("pk", flat=True)):
-            claim.topics.set(wanted)
-    return claim
+        if {topic.pk for topic in wanted} != set(current.topics.values_list("pk", flat=True)):
+            current.skip_history_when_saving = True  # recorded with the claim's save below
+            current.topics.set(wanted)
+            del current.skip_history_when_saving
+            changed.append("topics")
+    if changed:
+        try:
+            with transaction.atomic():
+                bump(
+                    current,
+                    [name for name in changed if name != "topics"],
+                    user=edited_by,
+                    reason=reason,
+                )
+        except IntegrityError:
+            if other := same_claim(current.text):
+                raise duplicate_claim(other) from None
+            raise ValidationError({"slug": "Another claim has this slug."}) from None
+    return current
 
 
 @transaction.atomic
-def claim_publish(*, claim: Claim, reviewed_by: AbstractBaseUser | None = None) -> Claim:
-    """Publish a claim, recording who reviewed it and when."""
-    claim.status = Claim.Status.PUBLISHED
-    claim.retraction_reason = ""
-    claim.reviewed_by = reviewed_by
-    claim.reviewed_at = timezone.now()
-    claim.full_clean()
-    claim.save()
-    return claim
+def claim_publish(
+    *, claim: Claim, reviewed_by: AbstractBaseUser | None = None, expected: Versions = None
+) -> Claim:
+    """Publish a draft claim, recording who reviewed it and when."""
+    return claim_update(
+        claim=claim, status=ClaimStatus.PUBLISHED, edited_by=reviewed_by, expected=expected
+    )
 
 
 @transaction.atomic
 def claim_retract(
-    *, claim: Claim, reason: str, reviewed_by: AbstractBaseUser | None = None
+    *,
+    claim: Claim,
+    reason: str,
+    reviewed_by: AbstractBaseUser | None = None,
+    expected: Versions = None,
 ) -> Claim:
-    """Retract a claim: it stays readable but leaves default lists."""
-    claim.status = Claim.Status.RETRACTED
-    claim.retraction_reason = reason.strip()
-    claim.reviewed_by = reviewed_by
-    claim.reviewed_at = timezone.now()
-    claim.full_clean()
-    claim.save()
-    return claim
+    """Retract a claim, with a reason: it stays readable but leaves default lists."""
+    return claim_update(
+        claim=claim,
+        status=ClaimStatus.RETRACTED,
+        retraction_reason=reason,
+        edited_by=reviewed_by,
+        expected=expected,
+    )
 
 
 @transaction.atomic
-def citation_save(
+def claim_reinstate(
     *,
     claim: Claim,
-    passage: Passage,
-    stance: str,
-    author: Author | None | _SourceAuthor = SOURCE_AUTHOR,
-    attribution: str = Attribution.AUTHOR,
-    note: str = "",
-) -> Citation:
-    """Cite `passage` for `claim`, or update the existing citation of that passage."""
-    if author is SOURCE_AUTHOR:
-        author = passage.source.primary_author
-    citation = Citation.objects.filter(claim=claim, passage=passage).first() or Citation(
-        claim=claim, passage=passage
-    )
-    save_changes(
-        citation, {"stance": stance, "author": author, "attribution": attribution, "note": note}
-    )
-    return citation
+    reason: str,
+    reviewed_by: AbstractBaseUser | None = None,
+    expected: Versions = None,
+) -> Claim:
+    """Publish a retracted claim again, recording who did it and why."""
+    current = locked(claim, expected=expected)
+    if current.status != ClaimStatus.RETRACTED:
+        raise ValidationError({"status": "Only a retracted claim can be reinstated."})
+    transition(current, ClaimStatus.PUBLISHED, user=reviewed_by, reason=reason, move="reinstate")
+    current.full_clean(validate_unique=False)
+    bump(current, ["status", "retraction_reason", "reviewed_by", "reviewed_at"])
+    return current
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim, expected: Versions = None, user=None) -> None:
+    """Delete a claim and its citations (the passages stay)."""
+    current = locked(claim, expected=expected)
+    for citation in current.citations.all():
+        attribute(citation, user=user, reason="claim deleted").delete()
+    attribute(current, user=user).delete()
 
 
 @transaction.atomic
@@ -185,30 +338,24 @@ def citation_add(
     author: Author | None | _SourceAuthor = SOURCE_AUTHOR,
     attribution: Attribution | str = Attribution.AUTHOR,
     note: str = "",
-    replace: bool = False,
+    user: AbstractBaseUser | None = None,
+    touch_claim: bool = True,
+    reason: str | None = None,
 ) -> Citation:
     """Cite a passage for `claim`: an existing one, or the one `quote` anchors to in `source`.
 
-    A passage already cited for the claim is refused, unless `replace` asks to
-    update that citation instead (as the corpus loader does).
+    A passage already cited for the claim raises AlreadyExists with that citation.
+    The claim's version is bumped: its representation embeds its citations.
     """
     if passage is None:
         if source is None or quote is None:
             raise ValidationError({"quote": "Give a source and a quote, or a passage."})
         passage = passage_for_quote(source=source, quote=quote)
-    if not replace:
-        existing = Citation.objects.filter(claim=claim, passage=passage).first()
-        if existing:
-            raise ValidationError(
-                {
-                    "quote" if quote is not None else "passage": ValidationError(
-                        "This passage is already cited for this claim (citation %(id)s).",
-                        code="duplicate",
-                        params={"id": existing.pk},
-                    )
-                }
-            )
-    return citation_save(
+    if author is SOURCE_AUTHOR:
+        author = passage.source.primary_author
+    if touch_claim:
+        claim = touch(claim, user=user, reason=reason)
+    citation = Citation(
         claim=claim,
         passage=passage,
         stance=stance,
@@ -216,13 +363,36 @@ def citation_add(
         attribution=attribution,
         note=note,
     )
+    citation, created = insert_or_existing(
+        attribute(citation, user=user, reason=reason),
+        lambda: Citation.objects.filter(claim=claim, passage=passage).first(),
+    )
+    if not created:
+        raise AlreadyExists(
+            citation,
+            f"This passage is already cited for this claim (citation {citation.pk}).",
+        )
+    return citation
 
 
 @transaction.atomic
-def citation_update(*, citation: Citation, **fields) -> Citation:
-    """Change a citation's stance, author, attribution or note."""
-    save_changes(citation, fields)
+def citation_update(
+    *, citation: Citation, expected: Versions = None, user=None, reason=None, **fields
+) -> Citation:
+    """Change a citation's stance, author, attribution or note, writing only what changed."""
+    claim = locked(citation.claim)
+    citation, changed = save_changes(citation, fields, expected=expected, user=user, reason=reason)
+    if changed:
+        bump(claim, user=user, reason=reason)
     return citation
+
+
+@transaction.atomic
+def citation_delete(*, citation: Citation, expected: Versions = None, user=None, reason=None):
+    """Remove a citation from its claim; the passage stays."""
+    claim = locked(citation.claim)
+    attribute(locked(citation, expected=expected), user=user, reason=reason).delete()
+    bump(claim, user=user, reason=reason)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.conditional import ETAG, IF_MATCH, VersionedMixin
 from claims.filters import CitationFilter, ClaimFilter
 from claims.history import claim_history
 from claims.models import Citation, Claim
@@ -20,8 +21,11 @@ from claims.serializers import (
 from claims.services import (
     SOURCE_AUTHOR,
     citation_add,
+    citation_delete,
     citation_update,
     claim_create,
+    claim_delete,
+    claim_reinstate,
     claim_retract,
     claim_update,
 )
@@ -145,6 +149,12 @@ class RetractSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5_000, help_text="Why the claim is retracted.")
 
 
+class ReinstateSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=5_000, help_text="Why the retracted claim is published again."
+    )
+
+
 def citation_arguments(data: dict) -> dict:
     """Service arguments from validated citation input: an omitted author means the byline."""
     return {"author": SOURCE_AUTHOR, **data}
@@ -162,29 +172,40 @@ def period_fields(data: dict) -> dict:
     }
 
 
+WRITE = {"parameters": [IF_MATCH, ETAG]}
+
+
 @extend_schema_view(
     list=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE]),
-    retrieve=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE]),
+    retrieve=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE], parameters=[ETAG]),
     create=extend_schema(
         request=ClaimWriteSerializer,
         responses={201: ClaimSerializer},
         examples=[CLAIM_EXAMPLE, CLAIM_RESPONSE_EXAMPLE],
+        parameters=[ETAG],
         description="Create a claim with its citations in one request (curators). Each citation "
         "is a `source` id + `quote`, anchored server-side, or a `passage` id. If any citation "
-        "fails, nothing is stored and `errors` names it (`citations.0.quote`).",
-    ),
-    update=extend_schema(
-        request=ClaimUpdateSerializer, responses=ClaimSerializer, examples=[CLAIM_RESPONSE_EXAMPLE]
+        "fails, nothing is stored and `errors` names it (`citations.0.quote`). A statement "
+        "stored already (same words, whatever the case, spacing or final full stop) is "
+        "refused with 409 and the stored claim in `existing`.",
     ),
     partial_update=extend_schema(
-        request=ClaimUpdateSerializer, responses=ClaimSerializer, examples=[CLAIM_RESPONSE_EXAMPLE]
+        request=ClaimUpdateSerializer,
+        responses=ClaimSerializer,
+        examples=[CLAIM_RESPONSE_EXAMPLE],
+        description="Change the fields given, and only those (curators). `status` moves "
+        "`draft` → `published` (recording you as reviewer); retract and reinstate have their "
+        "own actions. Send `If-Match` with the ETag you read: if someone changed the claim "
+        "since, nothing is written and 412 returns the claim as it is now.",
+        **WRITE,
     ),
     destroy=extend_schema(
         description="Delete a claim and its citations (needs the delete permission); the "
-        "cited passages stay. Prefer retracting."
+        "cited passages stay. Prefer retracting.",
+        parameters=[IF_MATCH],
     ),
 )
-class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
+class ClaimViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
     """Claims, each with every citation that supports, refutes or discusses it.
 
     A citation carries the exact passage (text and W3C selectors), its source,
@@ -192,10 +213,12 @@ class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
     derived from the citations: `supported`, `refuted`, `contested` (both) or
     `unverified` (none, or only neutral). Lists leave out retracted claims unless
     `status=retracted` is asked for; a retracted claim stays readable at its own
-    address.
+    address. Each claim has an `ETag` (its version, bumped by every change to it
+    or its citations); send it back as `If-Match` when you write.
     """
 
     serializer_class = ClaimSerializer
+    output_serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
     ordering_fields = ["created_at", "updated_at", "slug"]
     lookup_field = "uuid"
@@ -211,13 +234,9 @@ class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
     def get_serializer_class(self):
         if self.action == "create":
             return ClaimWriteSerializer
-        if self.action in ("update", "partial_update"):
+        if self.action == "partial_update":
             return ClaimUpdateSerializer
         return ClaimSerializer
-
-    def respond(self, claim: Claim, status_code: int = status.HTTP_200_OK) -> Response:
-        claim = self.get_queryset().get(pk=claim.pk)
-        return Response(ClaimSerializer(claim).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -227,13 +246,17 @@ class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
         claim = claim_create(created_by=request.user, **data)
         return self.respond(claim, status.HTTP_201_CREATED)
 
-    def update(self, request, *args, **kwargs):
+    def partial_update(self, request, *args, **kwargs):
         claim = self.get_object()
-        serializer = self.get_serializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = period_fields(dict(serializer.validated_data))
-        claim = claim_update(claim=claim, edited_by=request.user, **data)
+        claim = claim_update(claim=claim, edited_by=request.user, expected=self.expected(), **data)
         return self.respond(claim)
+
+    def destroy(self, request, *args, **kwargs):
+        claim_delete(claim=self.get_object(), expected=self.expected(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=HistoryPagination, filter_backends=[])
@@ -245,7 +268,10 @@ class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
         return paginator.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
     @extend_schema(
-        request=RetractSerializer, responses=ClaimSerializer, examples=[CLAIM_RESPONSE_EXAMPLE]
+        request=RetractSerializer,
+        responses=ClaimSerializer,
+        examples=[CLAIM_RESPONSE_EXAMPLE],
+        **WRITE,
     )
     @action(detail=True, methods=["post"])
     def retract(self, request, id=None):
@@ -254,34 +280,58 @@ class ClaimViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
         serializer = RetractSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         claim = claim_retract(
-            claim=claim, reason=serializer.validated_data["reason"], reviewed_by=request.user
+            claim=claim,
+            reason=serializer.validated_data["reason"],
+            reviewed_by=request.user,
+            expected=self.expected(),
+        )
+        return self.respond(claim)
+
+    @extend_schema(
+        request=ReinstateSerializer,
+        responses=ClaimSerializer,
+        examples=[CLAIM_RESPONSE_EXAMPLE],
+        **WRITE,
+    )
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, id=None):
+        """Publish a retracted claim again, with a reason; you are recorded as its reviewer."""
+        claim = self.get_object()
+        serializer = ReinstateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = claim_reinstate(
+            claim=claim,
+            reason=serializer.validated_data["reason"],
+            reviewed_by=request.user,
+            expected=self.expected(),
         )
         return self.respond(claim)
 
 
 @extend_schema_view(
     list=extend_schema(examples=CITATION_EXAMPLES[:1]),
-    retrieve=extend_schema(examples=CITATION_EXAMPLES[:1]),
+    retrieve=extend_schema(examples=CITATION_EXAMPLES[:1], parameters=[ETAG]),
     create=extend_schema(
         request=CitationCreateSerializer,
         responses={201: CitationDetailSerializer},
         examples=CITATION_EXAMPLES,
-    ),
-    update=extend_schema(
-        request=CitationUpdateSerializer,
-        responses=CitationDetailSerializer,
-        examples=CITATION_EXAMPLES[:1],
+        parameters=[ETAG],
+        description="Cite a passage for a claim (curators). A passage already cited for the "
+        "claim is refused with 409 and that citation in `existing`.",
     ),
     partial_update=extend_schema(
         request=CitationUpdateSerializer,
         responses=CitationDetailSerializer,
         examples=CITATION_EXAMPLES[:1],
+        **WRITE,
     ),
     destroy=extend_schema(
-        description="Remove a citation from its claim (curators); the passage stays."
+        description="Remove a citation from its claim (curators); the passage stays.",
+        parameters=[IF_MATCH],
     ),
 )
 class CitationViewSet(
+    VersionedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -292,6 +342,7 @@ class CitationViewSet(
     """Citations: a passage cited for a claim, with its stance, author and attribution."""
 
     queryset = Citation.objects.select_related("claim", "passage__source", "author")
+    output_serializer_class = CitationDetailSerializer
     filterset_class = CitationFilter
     ordering = ("-created_at", "-id")
     ordering_fields = ["created_at", "updated_at"]
@@ -300,20 +351,29 @@ class CitationViewSet(
     def get_serializer_class(self):
         if self.action == "create":
             return CitationCreateSerializer
-        if self.action in ("update", "partial_update"):
+        if self.action == "partial_update":
             return CitationUpdateSerializer
         return CitationDetailSerializer
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        citation = citation_add(**citation_arguments(dict(serializer.validated_data)))
-        return Response(CitationDetailSerializer(citation).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(
-            self.get_object(), data=request.data, partial=kwargs.get("partial", False)
+        citation = citation_add(
+            user=request.user, **citation_arguments(dict(serializer.validated_data))
         )
+        return self.respond(citation, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        citation = citation_update(citation=serializer.instance, **serializer.validated_data)
-        return Response(CitationDetailSerializer(citation).data)
+        citation = citation_update(
+            citation=serializer.instance,
+            expected=self.expected(),
+            user=request.user,
+            **serializer.validated_data,
+        )
+        return self.respond(citation)
+
+    def destroy(self, request, *args, **kwargs):
+        citation_delete(citation=self.get_object(), expected=self.expected(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

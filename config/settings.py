@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
 CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
 DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
+CLAIMBASE_REQUIRE_IF_MATCH  default: off; on requires If-Match (an ETag) on every write
 """
 
 from os import environ
@@ -118,6 +119,9 @@ CORPUS_DIR = Path(environ.get("CLAIMBASE_CORPUS_DIR", BASE_DIR / "fixtures"))
 
 # Reads are public unless CLAIMBASE_PUBLIC_READS is off; writes need a curator's token.
 CLAIMBASE_PUBLIC_READS = env_flag("CLAIMBASE_PUBLIC_READS", default=True)
+
+# On: PATCH and DELETE must carry If-Match with the ETag read (428 without it).
+CLAIMBASE_REQUIRE_IF_MATCH = env_flag("CLAIMBASE_REQUIRE_IF_MATCH", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",

@@ -13,9 +13,12 @@ from sources.anchoring import AnchorError, anchor
 from sources.models import Author, Passage, Source, SourceAuthor
 from sources.services import (
     author_create,
+    author_delete,
     author_update,
+    passage_delete,
     passage_for_quote,
     source_create,
+    source_delete,
     source_set_authors,
     source_update,
 )
@@ -60,8 +63,97 @@ def anchor_or_error(source: Source, quote: str, field: str = "quote"):
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+def changes_since(record, version: int) -> str:
+    """Who changed `record` after `version`, and which fields: for a conflict message."""
+    later = list(
+        record.history.filter(version__gt=version)
+        .select_related("history_user")
+        .order_by("history_date")
+    )
+    people = sorted(
+        {
+            entry.history_user.get_username() if entry.history_user else "the corpus loader"
+            for entry in later
+        }
+    ) or ["someone"]
+    base = record.history.filter(version=version).order_by("-history_date").first()
+    fields: list[str] = []
+    if base is not None and later:
+        delta = later[-1].diff_against(
+            base, excluded_fields={"version", "updated_at", "fingerprint", "sha256"}
+        )
+        fields = [change.field for change in delta.changes]
+    what = f"changed {', '.join(fields)}" if fields else "changed it (or its citations)"
+    return f"{' and '.join(people)} {what} (version {version} → {record.version})"
+
+
+class VersionedForm(forms.ModelForm):
+    """A form that refuses to save over a change made since it was opened.
+
+    It carries the version it was opened at; on save, the row is locked and a
+    newer version refuses the whole save, naming who changed what.
+    """
+
+    read_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            # The current version, even where the form shows an older state (a revert).
+            model = type(self.instance)
+            self.initial["read_version"] = (
+                model._default_manager.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        read = cleaned.get("read_version")
+        if self.instance.pk and read is not None:
+            current = (
+                type(self.instance)._default_manager.select_for_update().get(pk=self.instance.pk)
+            )
+            if current.version != read:
+                raise ValidationError(
+                    "Since you opened this page, "
+                    + changes_since(current, read)
+                    + ". Nothing was saved: reload the page to see that change, then apply "
+                    "yours again."
+                )
+        return cleaned
+
+    def expected(self) -> set[int] | None:
+        """The version this form was opened at, for the services' check."""
+        read = self.cleaned_data.get("read_version")
+        return None if read is None else {read}
+
+
+class ServiceDeletes:
+    """Deletes in the admin go through the app's delete service, one record at a time."""
+
+    delete_service = None  # e.g. author_delete, called as service(<model_name>=obj, user=…)
+
+    def delete_model(self, request, obj):
+        type(self).delete_service(**{obj._meta.model_name: obj, "user": request.user})
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class AuthorForm(VersionedForm):
+    url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Author
+        fields = ["slug", "name", "kind", "affiliation", "description", "url"]
+
+
 @admin.register(Author)
-class AuthorAdmin(SimpleHistoryAdmin):
+class AuthorAdmin(ServiceDeletes, SimpleHistoryAdmin):
+    form = AuthorForm
+    delete_service = author_delete
     formfield_overrides = URL_FIELDS
     list_display = ["name", "slug", "kind", "affiliation", "citation_count"]
     list_filter = ["kind"]
@@ -76,11 +168,14 @@ class AuthorAdmin(SimpleHistoryAdmin):
         return author.citation_count
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        fields = {
+            name: form.cleaned_data[name] for name in form.changed_data if name != "read_version"
+        }
         if change:
-            author_update(author=obj, **fields)
+            saved = author_update(author=obj, expected=form.expected(), user=request.user, **fields)
         else:
-            adopt(obj, author_create(**form.cleaned_data))
+            saved = author_create(user=request.user, **fields)
+        adopt(obj, saved)
 
 
 class SourceAuthorInline(admin.TabularInline):
@@ -91,8 +186,29 @@ class SourceAuthorInline(admin.TabularInline):
     verbose_name = "author (in byline order)"
 
 
+class SourceForm(VersionedForm):
+    url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug",
+            "title",
+            "url",
+            "outlet",
+            "published_on",
+            "published_precision",
+            "language",
+            "kind",
+            "text",
+            "note",
+        ]
+
+
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ServiceDeletes, SimpleHistoryAdmin):
+    form = SourceForm
+    delete_service = source_delete
     formfield_overrides = URL_FIELDS
     list_display = ["__str__", "outlet", "published_on", "kind", "passage_count"]
     list_filter = ["kind", "language", "published_precision"]
@@ -148,11 +264,13 @@ class SourceAdmin(SimpleHistoryAdmin):
         return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        data = {name: value for name, value in form.cleaned_data.items() if name != "read_version"}
         if change:
-            source_update(source=obj, **fields)
+            fields = {name: data[name] for name in form.changed_data if name in data}
+            saved = source_update(source=obj, expected=form.expected(), user=request.user, **fields)
         else:
-            adopt(obj, source_create(**form.cleaned_data))
+            saved = source_create(user=request.user, **data)
+        adopt(obj, saved)
 
     def save_related(self, request, form, formsets, change):
         # Bylines come from the inline, written in order through the service.
@@ -164,7 +282,9 @@ class SourceAdmin(SimpleHistoryAdmin):
                     if f.cleaned_data and not f.cleaned_data.get("DELETE")
                 ]
                 rows.sort(key=lambda row: row.get("position") or 0)
-                source_set_authors(source=form.instance, authors=[row["author"] for row in rows])
+                source_set_authors(
+                    source=form.instance, authors=[row["author"] for row in rows], user=request.user
+                )
 
 
 class PassageQuoteForm(forms.ModelForm):
@@ -188,7 +308,8 @@ class PassageQuoteForm(forms.ModelForm):
 
 
 @admin.register(Passage)
-class PassageAdmin(SimpleHistoryAdmin):
+class PassageAdmin(ServiceDeletes, SimpleHistoryAdmin):
+    delete_service = passage_delete
     list_display = ["__str__", "source", "start", "end", "citation_count"]
     list_filter = ["source"]
     search_fields = ["exact"]

@@ -17,6 +17,20 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class Versioned(models.Model):
+    """A record whose every write bumps `version`: the ETag of its representation.
+
+    A write made against an older version is refused (services raise StaleVersion).
+    """
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Bumped by every write; the record's ETag."
+    )
+
+    class Meta:
+        abstract = True
+
+
 def choices_check(
     field: str, choices: type[models.TextChoices], name: str
 ) -> models.CheckConstraint:
@@ -43,7 +57,7 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", "Year"
 
 
-class Author(models.Model):
+class Author(Versioned):
     """A person or organisation whose words a passage is."""
 
     Kind = AuthorKind
@@ -65,7 +79,7 @@ class Author(models.Model):
         return self.name
 
 
-class Source(models.Model):
+class Source(Versioned):
     """One archived document, its text exactly as archived.
 
     The text is immutable once passages point into it (a database trigger
@@ -149,7 +163,7 @@ class SourceAuthor(models.Model):
         return f"{self.author} ({self.position}) of {self.source}"
 
 
-class Passage(models.Model):
+class Passage(Versioned):
     """A span of a source's text, addressed like a W3C Web Annotation.
 
     `start`/`end` are the TextPositionSelector (Python string offsets, i.e.

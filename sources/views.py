@@ -5,6 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.conditional import ETAG, IF_MATCH, VersionedMixin
 from api.permissions import CanDelete, CuratorWriteOrPublicRead, ReadAccess
 from sources.anchoring import AnchorError, anchor
 from sources.filters import AuthorFilter, PassageFilter, SourceFilter
@@ -21,10 +22,12 @@ from sources.serializers import (
 )
 from sources.services import (
     author_create,
+    author_delete,
     author_update,
-    passage_for_quote,
+    passage_anchor,
     quote_error,
     source_create,
+    source_delete,
     source_update,
 )
 
@@ -120,18 +123,26 @@ class DeleteNeedsPermission:
         return super().get_permissions()
 
 
+WRITE = {"parameters": [IF_MATCH, ETAG]}
+
+
 @extend_schema_view(
     list=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
-    retrieve=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
-    create=extend_schema(examples=AUTHOR_EXAMPLES),
-    update=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
-    partial_update=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
+    retrieve=extend_schema(examples=AUTHOR_EXAMPLES[:1], parameters=[ETAG]),
+    create=extend_schema(
+        examples=AUTHOR_EXAMPLES,
+        parameters=[ETAG],
+        description="Record an author (curators). A slug in use is refused with 409 and the "
+        "stored author in `existing`.",
+    ),
+    partial_update=extend_schema(examples=AUTHOR_EXAMPLES[:1], **WRITE),
     destroy=extend_schema(
         description="Delete an author (needs the delete permission); refused with 409 while "
-        "a source or citation names them."
+        "a source or citation names them.",
+        parameters=[IF_MATCH],
     ),
 )
-class AuthorViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
+class AuthorViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
     """People and organisations whose words passages are: bylines, quoted speakers, commenters."""
 
     queryset = Author.objects.all()
@@ -141,11 +152,26 @@ class AuthorViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
     ordering_fields = ["name", "slug"]
     lookup_value_regex = ID_PATTERN
 
-    def perform_create(self, serializer):
-        serializer.instance = author_create(**serializer.validated_data)
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        author = author_create(user=request.user, **serializer.validated_data)
+        return self.respond(author, status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer):
-        serializer.instance = author_update(author=serializer.instance, **serializer.validated_data)
+    def partial_update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        author = author_update(
+            author=serializer.instance,
+            expected=self.expected(),
+            user=request.user,
+            **serializer.validated_data,
+        )
+        return self.respond(author)
+
+    def destroy(self, request, *args, **kwargs):
+        author_delete(author=self.get_object(), expected=self.expected(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
@@ -153,29 +179,37 @@ class AuthorViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
         description="Archived documents, newest first, without their texts.",
         examples=SOURCE_EXAMPLES[:1],
     ),
-    retrieve=extend_schema(description="One source with its full text exactly as archived."),
+    retrieve=extend_schema(
+        description="One source with its full text exactly as archived.", parameters=[ETAG]
+    ),
     create=extend_schema(
         request=SourceWriteSerializer,
         responses={201: SourceDetailSerializer},
         examples=SOURCE_EXAMPLES[1:],
+        parameters=[ETAG],
+        description="Archive a document (curators). A slug or URL in use is refused with 409 "
+        "and the stored source in `existing`.",
     ),
-    update=extend_schema(request=SourceWriteSerializer, responses=SourceDetailSerializer),
-    partial_update=extend_schema(request=SourceWriteSerializer, responses=SourceDetailSerializer),
+    partial_update=extend_schema(
+        request=SourceWriteSerializer, responses=SourceDetailSerializer, **WRITE
+    ),
     destroy=extend_schema(
         description="Delete a source (needs the delete permission); refused with 409 once "
-        "passages point into it."
+        "passages point into it.",
+        parameters=[IF_MATCH],
     ),
 )
-class SourceViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
+class SourceViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
     """Archived source documents. A text never changes once passages point into it."""
 
     queryset = Source.objects.prefetch_related("authors")
+    output_serializer_class = SourceDetailSerializer
     filterset_class = SourceFilter
     ordering_fields = ["published_on", "created_at", "slug"]
     lookup_value_regex = ID_PATTERN
 
     def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
+        if self.action in ("create", "partial_update"):
             return SourceWriteSerializer
         if self.action == "list":
             return SourceSerializer
@@ -184,16 +218,23 @@ class SourceViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        source = source_create(**serializer.validated_data)
-        return Response(SourceDetailSerializer(source).data, status=status.HTTP_201_CREATED)
+        source = source_create(user=request.user, **serializer.validated_data)
+        return self.respond(source, status.HTTP_201_CREATED)
 
-    def update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(
-            self.get_object(), data=request.data, partial=kwargs.get("partial", False)
-        )
+    def partial_update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        source = source_update(source=serializer.instance, **serializer.validated_data)
-        return Response(SourceDetailSerializer(source).data)
+        source = source_update(
+            source=serializer.instance,
+            expected=self.expected(),
+            user=request.user,
+            **serializer.validated_data,
+        )
+        return self.respond(source)
+
+    def destroy(self, request, *args, **kwargs):
+        source_delete(source=self.get_object(), expected=self.expected(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         request=QuoteSerializer,
@@ -234,14 +275,18 @@ class SourceViewSet(DeleteNeedsPermission, viewsets.ModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(examples=PASSAGE_EXAMPLES[:1]),
-    retrieve=extend_schema(examples=PASSAGE_EXAMPLES[:1]),
+    retrieve=extend_schema(examples=PASSAGE_EXAMPLES[:1], parameters=[ETAG]),
     create=extend_schema(
         request=PassageCreateSerializer,
-        responses={201: PassageSerializer},
+        responses={201: PassageSerializer, 200: PassageSerializer},
         examples=PASSAGE_EXAMPLES,
+        parameters=[ETAG],
+        description="Anchor a quote in a source and store its passage (curators): 201 with "
+        "the new passage, or 200 with the stored one when the span has one already.",
     ),
 )
 class PassageViewSet(
+    VersionedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -259,5 +304,5 @@ class PassageViewSet(
     def create(self, request, *args, **kwargs):
         serializer = PassageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        passage = passage_for_quote(**serializer.validated_data)
-        return Response(PassageSerializer(passage).data, status=status.HTTP_201_CREATED)
+        passage, created = passage_anchor(**serializer.validated_data)
+        return self.respond(passage, status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from claims.curators import CURATOR_PERMISSIONS, CURATORS_GROUP
 from claims.models import Citation, Claim
-from claims.services import claim_update, curator_create
+from claims.services import claim_create, claim_update, curator_create
 from sources.models import Source
 
 pytestmark = pytest.mark.django_db
@@ -131,8 +131,11 @@ def test_source_text_is_read_only_once_passages_exist(curator_client, corpus):
 
 
 def test_publish_and_retract_actions_record_the_reviewer(curator_client, corpus):
-    claim = Claim.objects.get(slug="japan-did-not-expel-russian-diplomats-after-skripal")
-    claim_update(claim=claim, status="draft")
+    seed = Claim.objects.get(slug="japan-did-not-expel-russian-diplomats-after-skripal")
+    claim = claim_create(
+        text="Japan kept its Russian diplomats in 2018.",
+        citations=[{"passage": seed.citations.get().passage, "stance": "supports"}],
+    )
     url = reverse("admin:claims_claim_changelist")
     curator_client.post(url, {"action": "publish", "_selected_action": [claim.pk]})
     claim.refresh_from_db()

@@ -207,8 +207,9 @@ def test_citations_can_be_added_changed_and_removed(curator_api, corpus):
         },
         format="json",
     )
-    assert again.status_code == 400
-    assert "already cited" in again.json()["errors"]["quote"][0]
+    assert again.status_code == 409
+    assert "already cited" in again.json()["detail"]
+    assert again.json()["existing"]["claim"] == str(claim.uuid)
 
 
 def test_anchor_endpoint_returns_offsets_and_selectors(api, corpus):
@@ -266,8 +267,8 @@ def test_a_source_slug_must_be_unique(curator_api, corpus):
     response = curator_api.post(
         reverse("source-list"), {"slug": DIPLOMAT, "text": "x"}, format="json"
     )
-    assert response.status_code == 400
-    assert "slug" in response.json()["errors"]
+    assert response.status_code == 409
+    assert response.json()["existing"]["slug"] == DIPLOMAT
 
 
 def test_curator_records_an_author(curator_api):
@@ -275,5 +276,5 @@ def test_curator_records_an_author(curator_api):
     assert response.status_code == 201
     assert response.json()["slug"] == "sergei-lavrov"
     again = curator_api.post(reverse("author-list"), {"name": "Sergei Lavrov"}, format="json")
-    assert again.status_code == 400
-    assert "slug" in again.json()["errors"]
+    assert again.status_code == 409
+    assert again.json()["existing"]["id"] == response.json()["id"]

@@ -1,4 +1,5 @@
 import pytest
+from django.utils.text import slugify
 
 from claims.models import Attribution, Claim, Stance, Verdict
 from claims.services import citation_add, claim_create
@@ -109,7 +110,8 @@ def test_retracting_needs_a_reason():
 
 
 def test_claim_slugs_are_made_unique():
-    first = claim_create(text="Japan and Russia met.")
-    second = claim_create(text="Japan and Russia met.")
-    assert first.slug == "japan-and-russia-met"
-    assert second.slug == "japan-and-russia-met-2"
+    opening = "Japan and Russia met in Vladivostok to talk about the islands, trade and fishing"
+    first = claim_create(text=f"{opening} in 2016.")
+    second = claim_create(text=f"{opening} in 2018.")
+    assert first.slug == slugify(opening)[:80].rstrip("-")
+    assert second.slug == f"{first.slug}-2"

@@ -8,7 +8,13 @@ from django.db.models import ProtectedError
 from claims.models import Stance
 from claims.services import citation_add, claim_create
 from sources.models import Passage, Source
-from sources.services import passage_at, passage_for_quote, source_create, source_update
+from sources.services import (
+    AlreadyExists,
+    passage_at,
+    passage_for_quote,
+    source_create,
+    source_update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -160,9 +166,9 @@ def test_source_url_is_unique_when_set_and_optional_otherwise(author):
     source_create(slug="one", text=text, url="https://example.org/a")
     source_create(slug="two", text=text)
     source_create(slug="three", text=text, url="")
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(AlreadyExists) as refused:
         source_create(slug="four", text=text, url="https://example.org/a")
-    assert "url" in refused.value.message_dict
+    assert refused.value.record.slug == "one"
 
 
 def test_source_date_needs_its_precision():

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Load the corpus files (all of fixtures/, or the files given): authors, sources, "
         "claims and citations. Re-running changes nothing; an edited file updates its "
-        "claims in place. Every quote must anchor, or nothing is loaded."
+        "claims in place, except what curators changed since the last load, which is kept "
+        "and reported. Every quote must anchor, or nothing is loaded."
     )
 
     def add_arguments(self, parser):
@@ -44,6 +45,13 @@ class Command(BaseCommand):
                 f"files, {report.citations_removed} removed."
             )
         )
+        if report.kept or report.conflicts:
+            self.stdout.write(
+                f"Kept {report.kept + len(report.conflicts)} changes curators made since the "
+                f"last load; {len(report.conflicts)} disagree with the files:"
+            )
+        for conflict in report.conflicts:
+            self.stdout.write(self.style.WARNING(f"  {conflict}"))
         for key in report.orphans:
             self.stdout.write(
                 self.style.WARNING(
