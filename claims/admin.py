@@ -206,7 +206,19 @@ class ClaimAdmin(ServiceDeletes, SimpleHistoryAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["text", "slug", "language", "topics", ("period_start", "period_end")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "text",
+                    "slug",
+                    "language",
+                    "topics",
+                    ("period_start", "period_end"),
+                    "read_version",
+                ]
+            },
+        ),
         ("Review", {"fields": ["status", "retraction_reason", "reviewed_by", "reviewed_at"]}),
         (
             "Record",
@@ -362,7 +374,7 @@ class CitationAdmin(ServiceDeletes, SimpleHistoryAdmin):
     list_select_related = ["claim", "author", "passage__source"]
     search_fields = ["claim__text", "passage__exact", "author__name"]
     readonly_fields = ["claim", "in_context"]
-    fields = ["claim", "in_context", "stance", "author", "attribution", "note"]
+    fields = ["claim", "in_context", "stance", "author", "attribution", "note", "read_version"]
     autocomplete_fields = ["author"]
 
     def has_add_permission(self, request):

@@ -79,3 +79,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def corpus(db) -> dict[str, Source]:
     """The seed corpus's sources by slug (the corpus is in every test database)."""
     return {source.slug: source for source in Source.objects.all()}
+
+
+@pytest.fixture
+def curator_client(client):
+    """A curator logged in to the admin."""
+    user, _ = curator_create(username="carol", password="a long curator password")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def staff_client(client):
+    """A superuser (who may delete) logged in to the admin."""
+    user, _ = curator_create(username="staff", superuser=True)
+    client.force_login(user)
+    client.user = user
+    return client

@@ -4,21 +4,13 @@ from django.urls import reverse
 
 from claims.curators import CURATOR_PERMISSIONS, CURATORS_GROUP
 from claims.models import Citation, Claim
-from claims.services import claim_create, claim_update, curator_create
+from claims.services import claim_create, claim_update
 from sources.models import Source
 
 pytestmark = pytest.mark.django_db
 
 DIPLOMAT = "new-cold-war-forces-japan-to-choose-sides"
 QUOTE = "28 states joined the U.K. in expelling Russian diplomats"
-
-
-@pytest.fixture
-def curator_client(client):
-    user, _ = curator_create(username="carol", password="a long curator password")
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def claim_form(source: Source, quote: str, **overrides) -> dict:

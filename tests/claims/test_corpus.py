@@ -291,3 +291,102 @@ def test_a_claim_written_in_two_files_is_refused(corpus, corpus_copy):
 
 def test_claims_of_the_corpus_cite_only_passages_with_text(corpus):
     assert not Passage.objects.filter(Q(exact="") | Q(exact__regex=r"^\s+$")).exists()
+
+
+# --- a reload never reverts curation ------------------------------------------------------
+
+SKRIPAL_KEY = "japan-did-not-expel-russian-diplomats-after-skripal"
+DIPLOMAT_FILE = "004_1e5d8e867c144926.yaml"
+
+
+def test_a_curators_edit_survives_reloads(curator_api, corpus):
+    claim = Claim.objects.get(corpus_key=SKRIPAL_KEY)
+    corrected = "Japan alone in the G7 expelled no Russian diplomats after the Skripal attack."
+    url = f"/api/v1/claims/{claim.uuid}/"
+    assert curator_api.patch(url, {"text": corrected}, format="json").status_code == 200
+    before = snapshot()
+    first, second = load(), load()
+    assert Claim.objects.get(pk=claim.pk).text == corrected
+    assert snapshot() == before
+    assert "0 claims created, 0 updated" in first
+    assert "Kept 1 changes curators made" in second
+
+
+def test_a_citation_a_curator_added_to_a_seed_claim_survives_reloads(curator_api, corpus):
+    claim = Claim.objects.get(corpus_key=SKRIPAL_KEY)
+    source = Source.objects.get(slug="new-cold-war-forces-japan-to-choose-sides")
+    response = curator_api.post(
+        "/api/v1/citations/",
+        {
+            "claim": str(claim.uuid),
+            "source": source.pk,
+            "quote": "Find your Asia-Pacific job",
+            "stance": "neutral",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    load()
+    load()
+    assert Citation.objects.filter(pk=response.json()["id"]).exists()
+
+
+def test_a_citation_a_curator_removed_is_not_loaded_again(curator_api, corpus):
+    claim = Claim.objects.get(corpus_key=SKRIPAL_KEY)
+    citation = claim.citations.get()
+    assert curator_api.delete(f"/api/v1/citations/{citation.pk}/").status_code == 204
+    output = load()
+    assert not claim.citations.exists()
+    assert "removed by a curator; not loaded again" in output
+
+
+def test_a_file_edit_of_a_claim_a_curator_changed_is_reported_not_applied(
+    curator_api, corpus, corpus_copy
+):
+    claim = Claim.objects.get(corpus_key=SKRIPAL_KEY)
+    by_curator = "Japan, alone in the G7, kept its Russian diplomats after Skripal."
+    curator_api.patch(f"/api/v1/claims/{claim.uuid}/", {"text": by_curator}, format="json")
+    by_file = "Japan expelled no Russian diplomats after the Skripal attack."
+
+    def reword(claims):
+        for entry in claims:
+            if entry["id"] == SKRIPAL_KEY:
+                entry["text"] = by_file
+
+    edit_claims(corpus_copy / DIPLOMAT_FILE, reword)
+    output = load(corpus_copy / DIPLOMAT_FILE)
+    assert Claim.objects.get(pk=claim.pk).text == by_curator
+    (line,) = [line for line in output.splitlines() if SKRIPAL_KEY in line]
+    assert DIPLOMAT_FILE in line and "'text'" in line
+    assert by_file in line and by_curator in line
+    # Still reported on the next load, until one side gives way.
+    assert by_file in load(corpus_copy / DIPLOMAT_FILE)
+
+
+def test_a_file_edit_applies_to_the_fields_nobody_changed(curator_api, corpus, corpus_copy):
+    claim = Claim.objects.get(corpus_key=SKRIPAL_KEY)
+    by_curator = "Japan, alone in the G7, kept its Russian diplomats after Skripal."
+    curator_api.patch(f"/api/v1/claims/{claim.uuid}/", {"text": by_curator}, format="json")
+
+    def widen(claims):
+        for entry in claims:
+            if entry["id"] == SKRIPAL_KEY:
+                entry["about"] = "2018-03..2018-04"
+
+    edit_claims(corpus_copy / DIPLOMAT_FILE, widen)
+    load(corpus_copy / DIPLOMAT_FILE)
+    stored = Claim.objects.get(pk=claim.pk)
+    assert stored.text == by_curator
+    assert stored.period_end.isoformat() == "2018-04-30"
+
+
+def test_the_loaders_writes_are_marked_in_the_history(corpus, corpus_copy):
+    def reword(claims):
+        for entry in claims:
+            if entry["id"] == SKRIPAL_KEY:
+                entry["text"] = "Japan expelled no Russian diplomats after the Skripal attack."
+
+    edit_claims(corpus_copy / DIPLOMAT_FILE, reword)
+    load(corpus_copy / DIPLOMAT_FILE)
+    latest = Claim.objects.get(corpus_key=SKRIPAL_KEY).history.latest()
+    assert latest.history_change_reason == "corpus load"
