@@ -240,3 +240,43 @@ class CorpusRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ChangeKind(models.TextChoices):
+    CLAIM = "claim", "Claim"
+    CITATION = "citation", "Citation"
+    PASSAGE = "passage", "Passage"
+    SOURCE = "source", "Source"
+    AUTHOR = "author", "Author"
+
+
+class ChangeOperation(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    DELETED = "deleted", "Deleted"
+
+
+class Change(models.Model):
+    """One write to a claim, citation, passage, source or author: an entry of the change feed.
+
+    Written by database triggers (claims/migrations/0007_change_feed.py), so that
+    every write path — services, bulk imports, raw SQL — is in the feed, deletions
+    included. `txid` is the writing transaction on PostgreSQL (0 on SQLite, whose
+    writers commit one at a time): the feed is read in (txid, id) order, and only
+    up to the oldest transaction still running, so that no change committed
+    later can land behind a reader's cursor.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    txid = models.BigIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    object_id = models.CharField(max_length=40, help_text="The record's public id.")
+    operation = models.CharField(max_length=10, choices=ChangeOperation.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["txid", "id"]
+        indexes = [models.Index(fields=["txid", "id"], name="claims_change_order")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} {self.operation}"

@@ -1,14 +1,25 @@
-"""API v1: claims and citations."""
+"""API v1: claims and citations, and the change feed."""
+
+from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.conditional import ETAG, IF_MATCH, VersionedMixin
+from claims.feed import (
+    InvalidCursor,
+    changes_after,
+    current_records,
+    decode_cursor,
+    encode_cursor,
+    public_id,
+)
 from claims.filters import CitationFilter, ClaimFilter
 from claims.history import claim_history
-from claims.models import Citation, Claim
+from claims.models import ChangeKind, ChangeOperation, Citation, Claim
 from claims.serializers import (
     CitationCreateSerializer,
     CitationDetailSerializer,
@@ -377,3 +388,85 @@ class CitationViewSet(
     def destroy(self, request, *args, **kwargs):
         citation_delete(citation=self.get_object(), expected=self.expected(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One write to a record."""
+
+    kind = serializers.ChoiceField(choices=ChangeKind.choices)
+    id = serializers.CharField(help_text="The record's id: a claim's UUID, others' numbers.")
+    change = serializers.ChoiceField(choices=ChangeOperation.choices)
+    at = serializers.DateTimeField()
+    data = serializers.DictField(
+        allow_null=True,
+        help_text="The record as its own endpoint shows it now; null once it is deleted.",
+    )
+
+
+class ChangePageSerializer(serializers.Serializer):
+    results = ChangeSerializer(many=True)
+    cursor = serializers.CharField(
+        help_text="Pass it as `since` to read on; the same cursor when nothing is new."
+    )
+    next = serializers.URLField(help_text="The URL of the next page (poll it for new changes).")
+
+
+class ChangeQuerySerializer(serializers.Serializer):
+    since = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="The `cursor` of the previous page; omitted: from the first change.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=1000, default=100, help_text="Changes per page, 1–1000."
+    )
+
+
+class ChangeFeedView(APIView):
+    """Every creation, update and deletion of claims, citations, passages, sources and authors.
+
+    Changes come oldest first, with the record as it is now (`data`, null once
+    deleted), and a `cursor` to read on from: keep a mirror in step by applying
+    each page and polling `next`. A change committed while you page is never
+    skipped: it comes after your cursor. Retractions are updates of the claim's
+    `status`; deletions come as `deleted` with null `data`.
+    """
+
+    @extend_schema(
+        tags=["changes"],
+        parameters=[ChangeQuerySerializer],
+        responses=ChangePageSerializer,
+        filters=False,
+    )
+    def get(self, request):
+        query = ChangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        since = query.validated_data.get("since")
+        try:
+            cursor = decode_cursor(since) if since else None
+        except InvalidCursor:
+            raise serializers.ValidationError({"since": "Not a cursor of this feed."}) from None
+        changes = changes_after(cursor, query.validated_data["limit"])
+        records = current_records(changes)
+        if changes:
+            cursor = (changes[-1].txid, changes[-1].id)
+        token = encode_cursor(*cursor) if cursor else ""
+        next_url = request.build_absolute_uri(
+            f"{request.path}?{urlencode({'since': token, 'limit': query.validated_data['limit']})}"
+        )
+        return Response(
+            {
+                "results": [
+                    {
+                        "kind": change.kind,
+                        "id": public_id(change),
+                        "change": change.operation,
+                        "at": change.at,
+                        "data": records.get((change.kind, public_id(change))),
+                    }
+                    for change in changes
+                ],
+                "cursor": token,
+                "next": next_url,
+            }
+        )
