@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
 CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
 DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
+DJANGO_SQLITE_TIMEOUT  seconds a SQLite writer waits for the write lock; default 20
 """
 
 from os import environ
@@ -93,9 +94,19 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Foreign keys and triggers are on by default in Django's SQLite backend;
-    # IMMEDIATE transactions keep concurrent writers from deadlocking.
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    # Foreign keys and triggers are on by default in Django's SQLite backend.
+    # Concurrent writers queue instead of failing with "database is locked":
+    # IMMEDIATE transactions take the write lock when they begin (a deferred one
+    # that reads, then writes, cannot wait for the lock and fails at once); the
+    # busy timeout (seconds) is how long a writer waits for it; WAL lets readers
+    # go on while one writer writes (journal_mode is stored in the file).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(environ.get("DJANGO_SQLITE_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
