@@ -79,7 +79,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from claims.models import Citation, Claim
 from sources.integrity import Finding
@@ -850,15 +850,21 @@ INDEX_CHUNK = 500
 """Claims checked per round trip by `index_findings`."""
 
 
-def _documents(claims: Sequence[tuple[int, str, str]]) -> dict[int, tuple[list[str], set[str]]]:
+def _documents(
+    claims: Sequence[tuple[int, str, str]], using: str
+) -> dict[int, tuple[list[str], set[str]]]:
     """Each claim's passages (exact texts) and names, as its index row should hold them."""
     documents: dict[int, tuple[list[str], set[str]]] = {pk: ([], set()) for pk, _, _ in claims}
-    citations = Citation.objects.filter(claim_id__in=list(documents)).values_list(
-        "claim_id",
-        "passage__exact",
-        "author__name",
-        "passage__source__title",
-        "passage__source__outlet",
+    citations = (
+        Citation.objects.using(using)
+        .filter(claim_id__in=list(documents))
+        .values_list(
+            "claim_id",
+            "passage__exact",
+            "author__name",
+            "passage__source__title",
+            "passage__source__outlet",
+        )
     )
     for claim, exact, *names in citations.order_by("pk"):
         documents[claim][0].append(exact)
@@ -870,9 +876,9 @@ def _split(joined: str) -> list[str]:
     return joined.split(PASSAGE_SEPARATOR) if joined else []
 
 
-def _sqlite_row_problems(claims: Sequence[tuple[int, str, str]]) -> dict[int, str]:
-    documents = _documents(claims)
-    with connection.cursor() as cursor:
+def _sqlite_row_problems(claims: Sequence[tuple[int, str, str]], using: str) -> dict[int, str]:
+    documents = _documents(claims, using)
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT rowid, claim, passages, names FROM claims_search "
             f"WHERE rowid IN ({', '.join(['%s'] * len(claims))})",
@@ -899,11 +905,11 @@ def _sqlite_row_problems(claims: Sequence[tuple[int, str, str]]) -> dict[int, st
     return problems
 
 
-def _postgres_row_problems(claims: Sequence[tuple[int, str, str]]) -> dict[int, str]:
+def _postgres_row_problems(claims: Sequence[tuple[int, str, str]], using: str) -> dict[int, str]:
     # Passages and names are compared without word positions, so that their order does not count.
-    documents = _documents(claims)
+    documents = _documents(claims, using)
     ids = [pk for pk, _, _ in claims]
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             """
             SELECT e.id, s.claim_id IS NOT NULL,
@@ -949,7 +955,9 @@ STALE_ROWS = {
 }
 
 
-def index_findings(*, chunk_size: int = INDEX_CHUNK) -> Iterator[Finding | None]:
+def index_findings(
+    *, using: str = DEFAULT_DB_ALIAS, chunk_size: int = INDEX_CHUNK
+) -> Iterator[Finding | None]:
     """Check the lookup's index against its rows: one result per published claim, then stale rows.
 
     Every published claim has its row, holding its current text, the exact
@@ -959,19 +967,20 @@ def index_findings(*, chunk_size: int = INDEX_CHUNK) -> Iterator[Finding | None]
     row_problems = {
         "sqlite": _sqlite_row_problems,
         "postgresql": _postgres_row_problems,
-    }[connection.vendor]
+    }[connections[using].vendor]
     claims = (
-        Claim.objects.filter(status=Claim.Status.PUBLISHED)
+        Claim.objects.using(using)
+        .filter(status=Claim.Status.PUBLISHED)
         .order_by("pk")
         .values_list("pk", "slug", "text")
         .iterator(chunk_size=chunk_size)
     )
     while batch := list(itertools.islice(claims, chunk_size)):
-        problems = row_problems(batch)
+        problems = row_problems(batch, using)
         for pk, slug, _ in batch:
             yield Finding("claim", pk, slug, problems[pk]) if pk in problems else None
-    with connection.cursor() as cursor:
-        cursor.execute(STALE_ROWS[connection.vendor])
+    with connections[using].cursor() as cursor:
+        cursor.execute(STALE_ROWS[connections[using].vendor])
         while rows := cursor.fetchmany(chunk_size):
             for (pk,) in rows:
                 yield Finding(

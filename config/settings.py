@@ -1,6 +1,8 @@
 """Claimbase settings, read from the environment with safe development defaults.
 
 DATABASE_URL          default: SQLite file db.sqlite3 in the project root
+DATABASE_REPLICA_URLS  comma-separated database URLs of read replicas of DATABASE_URL,
+                      aliases replica1, replica2…; reads go to them (api.routers); default: none
 DJANGO_DEBUG          default: on (development); set 0/false/off in production
 DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
@@ -93,14 +95,29 @@ DATABASES = {
         conn_max_age=int(environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# Read replicas: api.routers sends reads to them, and writes, with the reads made
+# while serving a write or inside a transaction, to the primary. Tests use the
+# primary's test database for them.
+DATABASE_REPLICAS = []
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+    DATABASE_REPLICAS.append(f"replica{number}")
+    DATABASES[f"replica{number}"] = {
+        **dj_database_url.parse(url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["api.routers.PrimaryReplicaRouter"]
+MIDDLEWARE = ["api.routers.WriteRequestMiddleware", *MIDDLEWARE]
+
+for database in DATABASES.values():
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        continue
     # Foreign keys and triggers are on by default in Django's SQLite backend.
     # Concurrent writers queue instead of failing with "database is locked":
     # IMMEDIATE transactions take the write lock when they begin (a deferred one
     # that reads, then writes, cannot wait for the lock and fails at once); the
     # busy timeout (seconds) is how long a writer waits for it; WAL lets readers
     # go on while one writer writes (journal_mode is stored in the file).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
+    database.setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": float(environ.get("DJANGO_SQLITE_TIMEOUT", "20")),

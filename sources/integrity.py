@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS
+
 from sources.anchoring import span_at
 from sources.models import Passage, Source, text_sha256
 
@@ -31,9 +33,11 @@ class Finding:
         return f"{self.kind} {self.pk} ({self.label}): {self.problem}"
 
 
-def source_text_findings(*, chunk_size: int = SOURCE_CHUNK) -> Iterator[Finding | None]:
+def source_text_findings(
+    *, using: str = DEFAULT_DB_ALIAS, chunk_size: int = SOURCE_CHUNK
+) -> Iterator[Finding | None]:
     """Re-hash every source text and compare it with its stored SHA-256."""
-    rows = Source.objects.order_by("pk").values_list("pk", "slug", "text", "sha256")
+    rows = Source.objects.using(using).order_by("pk").values_list("pk", "slug", "text", "sha256")
     for pk, slug, text, stored in rows.iterator(chunk_size=chunk_size):
         actual = text_sha256(text)
         yield (
@@ -60,16 +64,20 @@ def passage_problem(text: str, passage: Passage) -> str | None:
     return None
 
 
-def passage_findings(*, chunk_size: int = PASSAGE_CHUNK) -> Iterator[Finding | None]:
+def passage_findings(
+    *, using: str = DEFAULT_DB_ALIAS, chunk_size: int = PASSAGE_CHUNK
+) -> Iterator[Finding | None]:
     """Re-check every passage against its source's text, source by source."""
-    passages = Passage.objects.order_by("source_id", "pk").only(
-        "pk", "source_id", "start", "end", "exact", "prefix", "suffix"
+    passages = (
+        Passage.objects.using(using)
+        .order_by("source_id", "pk")
+        .only("pk", "source_id", "start", "end", "exact", "prefix", "suffix")
     )
     source_id, text = None, ""
     for passage in passages.iterator(chunk_size=chunk_size):
         if passage.source_id != source_id:
             source_id = passage.source_id
-            text = Source.objects.values_list("text", flat=True).get(pk=source_id)
+            text = Source.objects.using(using).values_list("text", flat=True).get(pk=source_id)
         problem = passage_problem(text, passage)
         yield (
             None

@@ -4,12 +4,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from claims.search import index_findings
 from sources.integrity import Finding, passage_findings, source_text_findings
 
-CHECKS: list[tuple[str, Callable[[], Iterator[Finding | None]]]] = [
+CHECKS: list[tuple[str, Callable[..., Iterator[Finding | None]]]] = [
     ("source texts (sha256)", source_text_findings),
     ("passages (exact, prefix, suffix)", passage_findings),
     ("search index", index_findings),
@@ -17,12 +17,13 @@ CHECKS: list[tuple[str, Callable[[], Iterator[Finding | None]]]] = [
 
 
 @contextmanager
-def read_snapshot():
+def read_snapshot(using: str):
     """Read everything as of one moment, so that writes made during the run are not mismatches."""
+    connection = connections[using]
     if connection.in_atomic_block:
         yield  # already one transaction, as in tests
     elif connection.vendor == "postgresql":
-        with transaction.atomic():
+        with transaction.atomic(using=using):
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
@@ -49,6 +50,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--database",
+            default=DEFAULT_DB_ALIAS,
+            help="the database alias to check (default: the primary, default)",
+        )
+        parser.add_argument(
             "--progress-every",
             type=int,
             default=10_000,
@@ -56,12 +62,12 @@ class Command(BaseCommand):
             help="report progress on stderr every N rows of a check (default 10000)",
         )
 
-    def handle(self, *args, progress_every: int, **options):
+    def handle(self, *args, database: str, progress_every: int, **options):
         checked_total, mismatches = 0, 0
-        with read_snapshot():
+        with read_snapshot(database):
             for name, check in CHECKS:
                 checked, found = 0, 0
-                for finding in check():
+                for finding in check(using=database):
                     checked += 1
                     if finding is not None:
                         found += 1
