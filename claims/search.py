@@ -70,17 +70,19 @@ from __future__ import annotations
 
 import heapq
 import html
+import itertools
 import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from claims.models import Citation
+from claims.models import Citation, Claim
+from sources.integrity import Finding
 
 RELEVANCE_FLOOR = 0.30
 """Lowest score returned; see the module docstring and docs/lookup.md."""
@@ -840,3 +842,147 @@ def search_index() -> SearchIndex:
     if connection.vendor == "sqlite":
         return SqliteSearchIndex()
     raise NotImplementedError(f"The lookup has no index for {connection.vendor}.")
+
+
+# --- verification ----------------------------------------------------------------
+
+INDEX_CHUNK = 500
+"""Claims checked per round trip by `index_findings`."""
+
+
+def _documents(
+    claims: Sequence[tuple[int, str, str]], using: str
+) -> dict[int, tuple[list[str], set[str]]]:
+    """Each claim's passages (exact texts) and names, as its index row should hold them."""
+    documents: dict[int, tuple[list[str], set[str]]] = {pk: ([], set()) for pk, _, _ in claims}
+    citations = (
+        Citation.objects.using(using)
+        .filter(claim_id__in=list(documents))
+        .values_list(
+            "claim_id",
+            "passage__exact",
+            "author__name",
+            "passage__source__title",
+            "passage__source__outlet",
+        )
+    )
+    for claim, exact, *names in citations.order_by("pk"):
+        documents[claim][0].append(exact)
+        documents[claim][1].update(name for name in names if name)
+    return documents
+
+
+def _split(joined: str) -> list[str]:
+    return joined.split(PASSAGE_SEPARATOR) if joined else []
+
+
+def _sqlite_row_problems(claims: Sequence[tuple[int, str, str]], using: str) -> dict[int, str]:
+    documents = _documents(claims, using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid, claim, passages, names FROM claims_search "
+            f"WHERE rowid IN ({', '.join(['%s'] * len(claims))})",
+            [pk for pk, _, _ in claims],
+        )
+        rows = {pk: (claim, passages, names) for pk, claim, passages, names in cursor.fetchall()}
+    problems = {}
+    for pk, _, text in claims:
+        if pk not in rows:
+            problems[pk] = "published but not in the search index"
+            continue
+        claim, passages, names = rows[pk]
+        wrong = [
+            field
+            for field, right in (
+                ("claim text", claim == text),
+                ("passages", sorted(_split(passages)) == sorted(documents[pk][0])),
+                ("names", set(_split(names)) == documents[pk][1]),
+            )
+            if not right
+        ]
+        if wrong:
+            problems[pk] = f"its search index row has stale {', '.join(wrong)}"
+    return problems
+
+
+def _postgres_row_problems(claims: Sequence[tuple[int, str, str]], using: str) -> dict[int, str]:
+    # Passages and names are compared without word positions, so that their order does not count.
+    documents = _documents(claims, using)
+    ids = [pk for pk, _, _ in claims]
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.id, s.claim_id IS NOT NULL,
+                s.claim = claims_search_vector(e.claim),
+                strip(s.passages) = strip(claims_search_vector(e.passages)),
+                strip(s.names) = strip(claims_search_vector(e.names))
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+                AS e (id, claim, passages, names)
+            LEFT JOIN claims_search AS s ON s.claim_id = e.id
+            """,
+            [
+                ids,
+                [text for _, _, text in claims],
+                [" ".join(documents[pk][0]) for pk in ids],
+                [" ".join(sorted(documents[pk][1])) for pk in ids],
+            ],
+        )
+        rows = cursor.fetchall()
+    problems = {}
+    for pk, indexed, *same in rows:
+        if not indexed:
+            problems[pk] = "published but not in the search index"
+            continue
+        wrong = [
+            field
+            for field, right in zip(("claim text", "passages", "names"), same, strict=True)
+            if not right
+        ]
+        if wrong:
+            problems[pk] = f"its search index row has stale {', '.join(wrong)}"
+    return problems
+
+
+STALE_ROWS = {
+    "sqlite": """
+        SELECT s.rowid FROM claims_search AS s LEFT JOIN claims_claim AS c ON c.id = s.rowid
+        WHERE c.id IS NULL OR c.status <> 'published' ORDER BY s.rowid
+    """,
+    "postgresql": """
+        SELECT s.claim_id FROM claims_search AS s LEFT JOIN claims_claim AS c ON c.id = s.claim_id
+        WHERE c.id IS NULL OR c.status <> 'published' ORDER BY s.claim_id
+    """,
+}
+
+
+def index_findings(
+    *, using: str = DEFAULT_DB_ALIAS, chunk_size: int = INDEX_CHUNK
+) -> Iterator[Finding | None]:
+    """Check the lookup's index against its rows: one result per published claim, then stale rows.
+
+    Every published claim has its row, holding its current text, the exact
+    text of its cited passages and its names; no row is left for a claim that
+    is gone or not published. None for a right claim, a Finding otherwise.
+    """
+    row_problems = {
+        "sqlite": _sqlite_row_problems,
+        "postgresql": _postgres_row_problems,
+    }[connections[using].vendor]
+    claims = (
+        Claim.objects.using(using)
+        .filter(status=Claim.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", "slug", "text")
+        .iterator(chunk_size=chunk_size)
+    )
+    while batch := list(itertools.islice(claims, chunk_size)):
+        problems = row_problems(batch, using)
+        for pk, slug, _ in batch:
+            yield Finding("claim", pk, slug, problems[pk]) if pk in problems else None
+    with connections[using].cursor() as cursor:
+        cursor.execute(STALE_ROWS[connections[using].vendor])
+        while rows := cursor.fetchmany(chunk_size):
+            for (pk,) in rows:
+                yield Finding(
+                    "search index row", pk, "claims_search", "no published claim has this id"
+                )

@@ -1,12 +1,15 @@
 """Claimbase settings, read from the environment with safe development defaults.
 
 DATABASE_URL          default: SQLite file db.sqlite3 in the project root
+DATABASE_REPLICA_URLS  comma-separated database URLs of read replicas of DATABASE_URL,
+                      aliases replica1, replica2…; reads go to them (api.routers); default: none
 DJANGO_DEBUG          default: on (development); set 0/false/off in production
 DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
 CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
 DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
 CLAIMBASE_REQUIRE_IF_MATCH  default: off; on requires If-Match (an ETag) on every write
+DJANGO_SQLITE_TIMEOUT  seconds a SQLite writer waits for the write lock; default 20
 """
 
 from os import environ
@@ -93,10 +96,35 @@ DATABASES = {
         conn_max_age=int(environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Foreign keys and triggers are on by default in Django's SQLite backend;
-    # IMMEDIATE transactions keep concurrent writers from deadlocking.
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+# Read replicas: api.routers sends reads to them, and writes, with the reads made
+# while serving a write or inside a transaction, to the primary. Tests use the
+# primary's test database for them.
+DATABASE_REPLICAS = []
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+    DATABASE_REPLICAS.append(f"replica{number}")
+    DATABASES[f"replica{number}"] = {
+        **dj_database_url.parse(url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["api.routers.PrimaryReplicaRouter"]
+MIDDLEWARE = ["api.routers.WriteRequestMiddleware", *MIDDLEWARE]
+
+for database in DATABASES.values():
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        continue
+    # Foreign keys and triggers are on by default in Django's SQLite backend.
+    # Concurrent writers queue instead of failing with "database is locked":
+    # IMMEDIATE transactions take the write lock when they begin (a deferred one
+    # that reads, then writes, cannot wait for the lock and fails at once); the
+    # busy timeout (seconds) is how long a writer waits for it; WAL lets readers
+    # go on while one writer writes (journal_mode is stored in the file).
+    database.setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(environ.get("DJANGO_SQLITE_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

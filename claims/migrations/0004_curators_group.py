@@ -22,8 +22,12 @@ def create_group(apps, schema_editor):
     group.permissions.set(Permission.objects.filter(wanted))
 
 
-def remove_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name=CURATORS_GROUP).delete()
+def keep_group(apps, schema_editor):
+    """Unapplying keeps the group and its members: curators are people, not schema.
+
+    Its permissions are set again after every `migrate` (claims.apps), from
+    the list in claims.curators.
+    """
 
 
 class Migration(migrations.Migration):
@@ -34,4 +38,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_group, remove_group)]
+    operations = [migrations.RunPython(create_group, keep_group)]
