@@ -32,3 +32,17 @@ class AddColumnInPlace(migrations.AddField):
             schema_editor.deferred_sql.extend(schema_editor._field_indexes_sql(model, field))
         if field.unique:
             schema_editor.execute(schema_editor._create_unique_sql(model, [field]))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "sqlite":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.name)
+        quote = schema_editor.quote_name
+        table = model._meta.db_table
+        with schema_editor.connection.cursor() as cursor:
+            constraints = schema_editor.connection.introspection.get_constraints(cursor, table)
+        for name, constraint in constraints.items():
+            if constraint["columns"] == [field.column] and constraint.get("index"):
+                schema_editor.execute(f"DROP INDEX IF EXISTS {quote(name)}")
+        schema_editor.execute(f"ALTER TABLE {quote(table)} DROP COLUMN {quote(field.column)}")
