@@ -21,9 +21,11 @@ class AutoSchema(SpectacularAutoSchema):
         return auths
 
     def _error_codes(self) -> list[str]:
-        codes = ["400", "404", "405", "406", "429"]
+        codes = ["400", "404", "405", "406", "414", "429"]
         if self.method not in ("GET", "HEAD", "OPTIONS"):
             codes += ["401", "403", "415"]
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")
         elif not settings.CLAIMBASE_PUBLIC_READS:
             codes += ["401", "403"]
         if self.method == "DELETE":
