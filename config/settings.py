@@ -7,8 +7,10 @@ DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
 CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
 DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
 DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE  largest request body in bytes; default 6 MiB (6291456)
+CLAIMBASE_TOKEN_TTL_DAYS  days an API token lasts unless made otherwise; default 90, 0: forever
 """
 
+from datetime import timedelta
 from os import environ
 from pathlib import Path
 
@@ -47,7 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -138,7 +140,7 @@ REST_FRAMEWORK = {
         "api.filters.OrderingFilter",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.CuratorWriteOrPublicRead"],
@@ -154,6 +156,13 @@ REST_FRAMEWORK = {
         "user": environ.get("DJANGO_THROTTLE_USER", "1200/minute"),
     },
     "ORDERING_PARAM": "ordering",
+}
+
+# API tokens (django-rest-knox): stored as SHA-512 digests, sent as `Token <token>`.
+CLAIMBASE_TOKEN_TTL_DAYS = int(environ.get("CLAIMBASE_TOKEN_TTL_DAYS", "90"))
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": timedelta(days=CLAIMBASE_TOKEN_TTL_DAYS) if CLAIMBASE_TOKEN_TTL_DAYS else None,
 }
 
 SPECTACULAR_SETTINGS = {
