@@ -3,7 +3,9 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django_filters.fields import IsoDateTimeField
 
 from api.filters import TextFilter
 from claims.models import Citation, Claim, ClaimStatus, Stance, Verdict
@@ -15,11 +17,23 @@ def cited(*conditions: Q, **lookups) -> Exists:
     return Exists(Citation.objects.filter(*conditions, claim=OuterRef("pk"), **lookups))
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, in UTC; one that leaves the calendar in UTC is invalid."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return value.astimezone(UTC) if value else value
+        except OverflowError as exc:  # 9999-12-31T23:00-02:00 is in year 10000 in UTC
+            raise forms.ValidationError(
+                "The date-time is out of range once converted to UTC.", code="invalid"
+            ) from exc
+
+
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 date-time, compared in UTC (any offset ISO 8601 allows is accepted)."""
 
-    def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(UTC) if value else value)
+    field_class = UTCDateTimeField
 
 
 class ClaimFilter(django_filters.FilterSet):

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
+from rest_framework.throttling import SimpleRateThrottle
 
 from api.errors import ApiErrorMiddleware
 from api.parsers import MAX_JSON_DEPTH, JSONParser, RequestTooLarge, json_depth
@@ -269,3 +270,48 @@ def test_a_post_without_the_trailing_slash_creates_under_debug(curator_api, corp
 
 def test_an_unknown_path_without_a_slash_is_a_json_404(api):
     assert_error(api.post("/api/v1/nothing", {}, format="json"), 404)
+
+
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:59:59-23:00", "0001-01-01T00:00:00+23:00", "0001-01-01T00:00:00Z"]
+)
+def test_a_date_time_at_the_edge_of_the_calendar_is_never_a_500(api, value):
+    response = api.get("/api/v1/claims/", {"updated_since": value})
+    if response.status_code != 200:
+        assert "updated_since" in assert_error(response, 400)["errors"]
+
+
+HOSTILE_VALUES = [
+    "",
+    "-1",
+    "99999999999999999999999999",
+    "1e309",
+    "9999-12-31T23:59:59-23:00",
+    "%_\\*[]' OR 1=1 --",
+    "\U0001f4a5\u202e\ufeff" * 20,
+    "a\x00b",
+]
+
+
+def query_parameters(schema: dict) -> list[tuple[str, str]]:
+    return [
+        (path, parameter["name"])
+        for path, operations in schema["paths"].items()
+        if "get" in operations and "{" not in path
+        for parameter in operations["get"].get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+
+
+def test_hostile_values_in_every_documented_query_parameter_are_never_a_500(
+    api, corpus, monkeypatch
+):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "100000/minute")
+    schema = api.get("/api/schema/?format=json").json()
+    parameters = query_parameters(schema)
+    assert len(parameters) > 30
+    for path, parameter in parameters:
+        for value in HOSTILE_VALUES:
+            response = api.get(path, {parameter: value})
+            assert response.status_code in (200, 400, 404), (path, parameter, value)
+            assert response["Content-Type"].startswith("application/json")
