@@ -10,7 +10,9 @@ Every error on an /api/ path has one JSON shape (documented in the schema as
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -19,6 +21,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from api.parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,8 @@ TITLES = {
     406: "Not acceptable.",
     409: "Conflict.",
     412: "Precondition failed.",
+    413: "Request body too large.",
+    414: "URI too long.",
     415: "Unsupported media type.",
     428: "Precondition required.",
     429: "Too many requests.",
@@ -44,6 +50,33 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the data."
     default_code = "conflict"
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request is malformed."
+    default_code = "bad_request"
+
+
+def api_exception(exc: Exception) -> Exception:
+    """The API exception that stands for one of Django's, or the exception itself."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(get_error_detail(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Conflict(
+            "Other records depend on this one (evidence is never deleted by cascade); "
+            "remove them first."
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        # Too many query or form fields, a malformed header: the request, not the server.
+        return BadRequest(str(exc) or BadRequest.default_detail)
+    return exc
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -127,17 +160,7 @@ def exception_handler(exc, context):
     """Render every exception raised in a view as the one error shape."""
     if (response := record_error(exc, context)) is not None:
         return response
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(get_error_detail(exc))
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, ProtectedError | RestrictedError):
-        exc = Conflict(
-            "Other records depend on this one (evidence is never deleted by cascade); "
-            "remove them first."
-        )
+    exc = api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view"), exc_info=exc)
@@ -163,6 +186,16 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/") and query_string_too_long(request):
+            return JsonResponse(
+                error_body(
+                    414,
+                    "uri_too_long",
+                    f"The query string is longer than {settings.CLAIMBASE_MAX_QUERY_STRING:,} "
+                    "bytes; send long statements to the lookup with POST.",
+                ),
+                status=414,
+            )
         response = self.get_response(request)
         if (
             request.path.startswith("/api/")
@@ -170,7 +203,7 @@ class ApiErrorMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
             and not response.get("Content-Type", "").startswith("application/problem+json")
         ):
-            code = {404: "not_found", 405: "method_not_allowed"}.get(response.status_code, "error")
+            code = CODES.get(response.status_code, "error")
             detail = TITLES.get(response.status_code, "Error.")
             return JsonResponse(
                 error_body(response.status_code, code, detail), status=response.status_code
@@ -180,10 +213,29 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None
+        exc = api_exception(exception)
+        if isinstance(exc, exceptions.APIException):
+            return JsonResponse(
+                error_body(exc.status_code, exc.default_code, str(exc.detail)),
+                status=exc.status_code,
+            )
         logger.exception("Unhandled error on %s", request.path, exc_info=exception)
         return JsonResponse(
             error_body(500, "server_error", "An unexpected error occurred."), status=500
         )
+
+
+CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    414: "uri_too_long",
+}
+
+
+def query_string_too_long(request) -> bool:
+    return len(request.META.get("QUERY_STRING", "")) > settings.CLAIMBASE_MAX_QUERY_STRING
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -220,6 +272,8 @@ ERROR_DESCRIPTIONS = {
     "412": "The If-Match header names a version that is no longer current: `current` holds "
     "the record as it is now (and the ETag header its version). Merge and retry.",
     "428": "This server requires If-Match on writes: send the ETag of the version you read.",
+    "413": "The request body is larger than the server accepts (6 MiB unless configured).",
+    "414": "The query string is longer than 64 KiB: send long statements with POST.",
     "415": "The request body is not JSON.",
     "429": "Too many requests: wait and retry (see Retry-After).",
 }

@@ -1,7 +1,9 @@
 """Schema helpers: the error responses every operation can give, path ids described."""
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse
 
 from api.errors import ERROR_DESCRIPTIONS, ERROR_EXAMPLES, ErrorSerializer
@@ -21,9 +23,11 @@ class AutoSchema(SpectacularAutoSchema):
         return auths
 
     def _error_codes(self) -> list[str]:
-        codes = ["400", "404", "405", "406", "429"]
+        codes = ["400", "404", "405", "406", "414", "429"]
         if self.method not in ("GET", "HEAD", "OPTIONS"):
             codes += ["401", "403", "415"]
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")
         elif not settings.CLAIMBASE_PUBLIC_READS:
             codes += ["401", "403"]
         if self.method == "DELETE":
@@ -50,6 +54,18 @@ class AutoSchema(SpectacularAutoSchema):
                 )
                 responses[code] = self._get_response_for_code(response, code)
         return responses
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The API token, documented as `tokenAuth`: `Authorization: Token <token>`."""
+
+    target_class = "api.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None)
+        )
 
 
 PATH_ID_DESCRIPTIONS = {

@@ -3,10 +3,13 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django_filters.fields import IsoDateTimeField
 
+from api.filters import TextFilter
 from claims.models import Citation, Claim, ClaimStatus, Stance, Verdict
-from sources.filters import id_or_slug
+from sources.filters import MAX_LANGUAGE_LENGTH, MAX_QUERY_LENGTH, MAX_SLUG_LENGTH, id_or_slug
 
 
 def cited(*conditions: Q, **lookups) -> Exists:
@@ -14,16 +17,30 @@ def cited(*conditions: Q, **lookups) -> Exists:
     return Exists(Citation.objects.filter(*conditions, claim=OuterRef("pk"), **lookups))
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, in UTC; one that leaves the calendar in UTC is invalid."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return value.astimezone(UTC) if value else value
+        except OverflowError as exc:  # 9999-12-31T23:00-02:00 is in year 10000 in UTC
+            raise forms.ValidationError(
+                "The date-time is out of range once converted to UTC.", code="invalid"
+            ) from exc
+
+
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 date-time, compared in UTC (any offset ISO 8601 allows is accepted)."""
 
-    def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(UTC) if value else value)
+    field_class = UTCDateTimeField
 
 
 class ClaimFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="filter_q", help_text="Text in the claim or in one of its cited passages."
+    q = TextFilter(
+        max_length=MAX_QUERY_LENGTH,
+        method="filter_q",
+        help_text="Text in the claim or in one of its cited passages.",
     )
     stance = django_filters.ChoiceFilter(
         choices=Stance.choices,
@@ -31,18 +48,24 @@ class ClaimFilter(django_filters.FilterSet):
         help_text="Claims with at least one citation of this stance.",
     )
     verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
-    author = django_filters.CharFilter(
-        method="filter_author", help_text="Claims citing this author (id or slug)."
+    author = TextFilter(
+        max_length=MAX_SLUG_LENGTH,
+        method="filter_author",
+        help_text="Claims citing this author (id or slug).",
     )
-    source = django_filters.CharFilter(
-        method="filter_source", help_text="Claims citing this source (id or slug)."
+    source = TextFilter(
+        max_length=MAX_SLUG_LENGTH,
+        method="filter_source",
+        help_text="Claims citing this source (id or slug).",
     )
-    topic = django_filters.CharFilter(method="filter_topic", help_text="Topic slug.")
+    topic = TextFilter(max_length=MAX_SLUG_LENGTH, method="filter_topic", help_text="Topic slug.")
     status = django_filters.ChoiceFilter(
         choices=ClaimStatus.choices,
         help_text="Without it, lists show draft and published claims, not retracted ones.",
     )
-    language = django_filters.CharFilter(help_text="BCP 47 language tag, e.g. `en`.")
+    language = TextFilter(
+        max_length=MAX_LANGUAGE_LENGTH, help_text="BCP 47 language tag, e.g. `en`."
+    )
     updated_since = UTCDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time."
     )
@@ -93,8 +116,12 @@ class ClaimFilter(django_filters.FilterSet):
 class CitationFilter(django_filters.FilterSet):
     claim = django_filters.UUIDFilter(field_name="claim__uuid", help_text="Claim id.")
     stance = django_filters.ChoiceFilter(choices=Stance.choices)
-    author = django_filters.CharFilter(method="filter_author", help_text="Author id or slug.")
-    source = django_filters.CharFilter(method="filter_source", help_text="Source id or slug.")
+    author = TextFilter(
+        max_length=MAX_SLUG_LENGTH, method="filter_author", help_text="Author id or slug."
+    )
+    source = TextFilter(
+        max_length=MAX_SLUG_LENGTH, method="filter_source", help_text="Source id or slug."
+    )
 
     class Meta:
         model = Citation

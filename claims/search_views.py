@@ -1,6 +1,5 @@
 """API v1: the fact-checking lookup, from a statement to the stored claims that match it."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -151,12 +150,17 @@ class ClaimLookupView(APIView):
         parameters=[
             OpenApiParameter(
                 "q",
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": MAX_STATEMENT_LENGTH},
                 required=True,
                 description=STATEMENT_HELP,
                 examples=[OpenApiExample("A reworded statement", value=SKRIPAL_STATEMENT)],
             ),
-            OpenApiParameter("limit", OpenApiTypes.INT, required=False, description=LIMIT_HELP),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                required=False,
+                description=LIMIT_HELP,
+            ),
         ],
         responses={200: LookupResponseSerializer},
         examples=[LOOKUP_RESPONSE_EXAMPLE, UNRELATED_RESPONSE_EXAMPLE],

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
 
 from api.permissions import CURATORS_GROUP
+from api.tokens import DEFAULT_TTL, Lifetime, token_create
 from claims.models import (
     Attribution,
     Citation,
@@ -397,12 +397,19 @@ def citation_delete(*, citation: Citation, expected: Versions = None, user=None,
 
 @transaction.atomic
 def curator_create(
-    *, username: str, email: str = "", password: str | None = None, superuser: bool = False
-) -> tuple[AbstractBaseUser, Token]:
-    """Create (or find) a curator and return their API token.
+    *,
+    username: str,
+    email: str = "",
+    password: str | None = None,
+    superuser: bool = False,
+    expires_in: Lifetime = DEFAULT_TTL,
+) -> tuple[AbstractBaseUser, str]:
+    """Create (or find) a curator and return them with a new API token.
 
     Curators are staff, so that they can use the admin, and members of the
     curators group, which holds their permissions; a superuser may also delete.
+    The token is returned only here: the database keeps its digest. It expires
+    after `expires_in` (default: REST_KNOX["TOKEN_TTL"]; None: never).
     """
     User = get_user_model()
     user = User.objects.filter(username=username).first() or User(username=username, email=email)
@@ -414,5 +421,5 @@ def curator_create(
         user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get(name=CURATORS_GROUP))
-    token, _ = Token.objects.get_or_create(user=user)
+    token = token_create(user=user, expires_in=expires_in)
     return user, token

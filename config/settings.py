@@ -10,8 +10,11 @@ CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
 DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
 CLAIMBASE_REQUIRE_IF_MATCH  default: off; on requires If-Match (an ETag) on every write
 DJANGO_SQLITE_TIMEOUT  seconds a SQLite writer waits for the write lock; default 20
+DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE  largest request body in bytes; default 6 MiB (6291456)
+CLAIMBASE_TOKEN_TTL_DAYS  days an API token lasts unless made otherwise; default 90, 0: forever
 """
 
+from datetime import timedelta
 from os import environ
 from pathlib import Path
 
@@ -50,7 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "api.errors.ApiErrorMiddleware",
+    "api.middleware.OptionalTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,16 +155,24 @@ CLAIMBASE_PUBLIC_READS = env_flag("CLAIMBASE_PUBLIC_READS", default=True)
 # On: PATCH and DELETE must carry If-Match with the ETag read (428 without it).
 CLAIMBASE_REQUIRE_IF_MATCH = env_flag("CLAIMBASE_REQUIRE_IF_MATCH", default=False)
 
+# Request size limits: a larger body gets 413, a longer query string on /api/ gets 414.
+# The default body holds a source text at its maximum of 1,000,000 characters, at up to
+# 4 bytes a character as UTF-8 (or 6 as \uXXXX escapes of Basic Multilingual Plane ones).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(
+    environ.get("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 6 * 1024 * 1024)
+)
+CLAIMBASE_MAX_QUERY_STRING = 64 * 1024
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "api.filters.OrderingFilter",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.CuratorWriteOrPublicRead"],
@@ -176,6 +188,13 @@ REST_FRAMEWORK = {
         "user": environ.get("DJANGO_THROTTLE_USER", "1200/minute"),
     },
     "ORDERING_PARAM": "ordering",
+}
+
+# API tokens (django-rest-knox): stored as SHA-512 digests, sent as `Token <token>`.
+CLAIMBASE_TOKEN_TTL_DAYS = int(environ.get("CLAIMBASE_TOKEN_TTL_DAYS", "90"))
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": timedelta(days=CLAIMBASE_TOKEN_TTL_DAYS) if CLAIMBASE_TOKEN_TTL_DAYS else None,
 }
 
 SPECTACULAR_SETTINGS = {

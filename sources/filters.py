@@ -3,7 +3,12 @@
 import django_filters
 from django.db.models import Q
 
+from api.filters import TextFilter
 from sources.models import Author, AuthorKind, Passage, Source, SourceKind
+
+MAX_QUERY_LENGTH = 500
+MAX_SLUG_LENGTH = 100  # a slug, or an id
+MAX_LANGUAGE_LENGTH = 16
 
 
 def id_or_slug(prefix: str, value: str) -> Q:
@@ -14,8 +19,10 @@ def id_or_slug(prefix: str, value: str) -> Q:
 
 
 class AuthorFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="filter_q", help_text="Text in the name, affiliation or description."
+    q = TextFilter(
+        max_length=MAX_QUERY_LENGTH,
+        method="filter_q",
+        help_text="Text in the name, affiliation or description.",
     )
     kind = django_filters.ChoiceFilter(choices=AuthorKind.choices)
 
@@ -32,10 +39,16 @@ class AuthorFilter(django_filters.FilterSet):
 
 
 class SourceFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", help_text="Text in the title or outlet.")
-    author = django_filters.CharFilter(method="filter_author", help_text="Author id or slug.")
+    q = TextFilter(
+        max_length=MAX_QUERY_LENGTH, method="filter_q", help_text="Text in the title or outlet."
+    )
+    author = TextFilter(
+        max_length=MAX_SLUG_LENGTH, method="filter_author", help_text="Author id or slug."
+    )
     kind = django_filters.ChoiceFilter(choices=SourceKind.choices)
-    language = django_filters.CharFilter(help_text="BCP 47 language tag, e.g. `en`.")
+    language = TextFilter(
+        max_length=MAX_LANGUAGE_LENGTH, help_text="BCP 47 language tag, e.g. `en`."
+    )
     published_after = django_filters.DateFilter(
         field_name="published_on", lookup_expr="gte", help_text="Published on or after (date)."
     )
@@ -57,7 +70,9 @@ class SourceFilter(django_filters.FilterSet):
 
 
 class PassageFilter(django_filters.FilterSet):
-    source = django_filters.CharFilter(method="filter_source", help_text="Source id or slug.")
+    source = TextFilter(
+        max_length=MAX_SLUG_LENGTH, method="filter_source", help_text="Source id or slug."
+    )
 
     class Meta:
         model = Passage

@@ -4,6 +4,10 @@ from rest_framework import serializers
 
 from sources.models import Author, Passage, Source
 
+# Sized to the request body limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 6 MiB by default), which
+# holds this many characters even at 4 bytes each, with room for the other fields.
+MAX_SOURCE_TEXT_LENGTH = 1_000_000
+
 
 class AuthorSummarySerializer(serializers.ModelSerializer):
     class Meta:
@@ -69,7 +73,11 @@ class SourceWriteSerializer(serializers.ModelSerializer):
         help_text="Author slugs, in byline order.",
     )
     url = serializers.URLField(max_length=500, required=False, allow_null=True, allow_blank=True)
-    text = serializers.CharField(trim_whitespace=False, max_length=5_000_000)
+    text = serializers.CharField(
+        trim_whitespace=False,
+        max_length=MAX_SOURCE_TEXT_LENGTH,
+        help_text=f"The full text as archived, at most {MAX_SOURCE_TEXT_LENGTH:,} characters.",
+    )
 
     class Meta:
         model = Source

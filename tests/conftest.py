@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from api.tokens import token_create
 from claims.services import curator_create
 from sources.models import Author, Source
 from sources.services import author_save, source_create
@@ -39,7 +40,7 @@ def curator(db):
 @pytest.fixture
 def curator_api(curator) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {curator.auth_token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=curator)}")
     return client
 
 
@@ -47,7 +48,7 @@ def curator_api(curator) -> APIClient:
 def staff_api(db) -> APIClient:
     user, token = curator_create(username="staff", superuser=True)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

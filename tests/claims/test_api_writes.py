@@ -126,11 +126,11 @@ def test_writes_need_a_curator_token(api, corpus):
 
 
 def test_a_user_outside_the_curators_group_cannot_write(corpus):
-    from rest_framework.authtoken.models import Token
+    from api.tokens import token_create
 
     reader = User.objects.create_user("reader")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reader).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=reader)}")
     response = client.post(reverse("claim-list"), new_claim(), format="json")
     assert response.status_code == 403
     assert response.json()["type"] == "permission_denied"

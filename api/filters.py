@@ -1,0 +1,42 @@
+"""Query parameters with documented bounds, refused with a 400 before any query runs."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
+
+MAX_ORDERING_LENGTH = 200
+
+
+class TextFilter(django_filters.CharFilter):
+    """A text filter of at most `max_length` characters (its `maxLength` in the schema).
+
+    A longer value is a 400 naming the parameter: it never reaches the database,
+    whose pattern matching has limits of its own (SQLite refuses LIKE patterns over
+    50,000 bytes).
+    """
+
+    def __init__(self, *args, max_length: int, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+        schema = {"type": "string", "maxLength": max_length}
+        if kwargs.get("help_text"):
+            schema["description"] = kwargs["help_text"]
+        extend_schema_field(schema)(self)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's ordering, with a bounded `ordering` parameter."""
+
+    def get_ordering(self, request, queryset, view):
+        value = request.query_params.get(self.ordering_param, "")
+        if len(value) > MAX_ORDERING_LENGTH:
+            raise ValidationError(
+                {self.ordering_param: [f"At most {MAX_ORDERING_LENGTH} characters."]}
+            )
+        return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["maxLength"] = MAX_ORDERING_LENGTH
+        return parameters

@@ -1,0 +1,24 @@
+"""Request plumbing for /api/ paths."""
+
+from django.urls import is_valid_path
+
+
+class OptionalTrailingSlashMiddleware:
+    """Serve an /api/ path given without its trailing slash as if it had it, for any method.
+
+    Django's APPEND_SLASH would answer with a redirect, which clients do not follow for
+    a POST (and which Django refuses to issue for a POST in DEBUG): the request is routed
+    in place instead.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/") and not path.endswith("/"):
+            urlconf = getattr(request, "urlconf", None)
+            if not is_valid_path(path, urlconf) and is_valid_path(f"{path}/", urlconf):
+                request.path_info = f"{path}/"
+                request.path = f"{request.path}/"
+        return self.get_response(request)
