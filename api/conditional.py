@@ -62,6 +62,9 @@ class VersionedMixin:
 
     versioned = True
     output_serializer_class = None  # how one record is shown, if not get_serializer_class()
+    # The services that write, called as service(<model name>=record, expected=…, user=…).
+    update_service = None
+    delete_service = None
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def expected(self) -> frozenset[int] | None:
@@ -80,6 +83,26 @@ class VersionedMixin:
     def respond(self, record, status_code: int = status.HTTP_200_OK) -> Response:
         record = self.get_queryset().get(pk=record.pk)
         return Response(self.represent(record), status=status_code, headers={"ETag": etag(record)})
+
+    def record_argument(self, record) -> dict:
+        return {record._meta.model_name: record}
+
+    def partial_update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        record = type(self).update_service(
+            **self.record_argument(serializer.instance),
+            expected=self.expected(),
+            user=request.user,
+            **serializer.validated_data,
+        )
+        return self.respond(record)
+
+    def destroy(self, request, *args, **kwargs):
+        type(self).delete_service(
+            **self.record_argument(self.get_object()), expected=self.expected(), user=request.user
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()

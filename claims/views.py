@@ -230,6 +230,7 @@ class ClaimViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet)
 
     serializer_class = ClaimSerializer
     output_serializer_class = ClaimSerializer
+    delete_service = claim_delete
     filterset_class = ClaimFilter
     ordering_fields = ["created_at", "updated_at", "slug"]
     lookup_field = "uuid"
@@ -264,10 +265,6 @@ class ClaimViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet)
         data = period_fields(dict(serializer.validated_data))
         claim = claim_update(claim=claim, edited_by=request.user, expected=self.expected(), **data)
         return self.respond(claim)
-
-    def destroy(self, request, *args, **kwargs):
-        claim_delete(claim=self.get_object(), expected=self.expected(), user=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=HistoryPagination, filter_backends=[])
@@ -354,6 +351,7 @@ class CitationViewSet(
 
     queryset = Citation.objects.select_related("claim", "passage__source", "author")
     output_serializer_class = CitationDetailSerializer
+    update_service, delete_service = citation_update, citation_delete
     filterset_class = CitationFilter
     ordering = ("-created_at", "-id")
     ordering_fields = ["created_at", "updated_at"]
@@ -373,21 +371,6 @@ class CitationViewSet(
             user=request.user, **citation_arguments(dict(serializer.validated_data))
         )
         return self.respond(citation, status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        citation = citation_update(
-            citation=serializer.instance,
-            expected=self.expected(),
-            user=request.user,
-            **serializer.validated_data,
-        )
-        return self.respond(citation)
-
-    def destroy(self, request, *args, **kwargs):
-        citation_delete(citation=self.get_object(), expected=self.expected(), user=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ChangeSerializer(serializers.Serializer):

@@ -147,6 +147,7 @@ class AuthorViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet
 
     queryset = Author.objects.all()
     serializer_class = AuthorSerializer
+    update_service, delete_service = author_update, author_delete
     filterset_class = AuthorFilter
     ordering = ("name", "id")
     ordering_fields = ["name", "slug"]
@@ -157,21 +158,6 @@ class AuthorViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet
         serializer.is_valid(raise_exception=True)
         author = author_create(user=request.user, **serializer.validated_data)
         return self.respond(author, status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        author = author_update(
-            author=serializer.instance,
-            expected=self.expected(),
-            user=request.user,
-            **serializer.validated_data,
-        )
-        return self.respond(author)
-
-    def destroy(self, request, *args, **kwargs):
-        author_delete(author=self.get_object(), expected=self.expected(), user=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
@@ -204,6 +190,7 @@ class SourceViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet
 
     queryset = Source.objects.prefetch_related("authors")
     output_serializer_class = SourceDetailSerializer
+    update_service, delete_service = source_update, source_delete
     filterset_class = SourceFilter
     ordering_fields = ["published_on", "created_at", "slug"]
     lookup_value_regex = ID_PATTERN
@@ -220,21 +207,6 @@ class SourceViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet
         serializer.is_valid(raise_exception=True)
         source = source_create(user=request.user, **serializer.validated_data)
         return self.respond(source, status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        source = source_update(
-            source=serializer.instance,
-            expected=self.expected(),
-            user=request.user,
-            **serializer.validated_data,
-        )
-        return self.respond(source)
-
-    def destroy(self, request, *args, **kwargs):
-        source_delete(source=self.get_object(), expected=self.expected(), user=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         request=QuoteSerializer,

@@ -14,19 +14,9 @@ from api.parsers import MAX_JSON_DEPTH, JSONParser, RequestTooLarge, json_depth
 from claims.models import Citation, Claim
 from sources.models import Author, Passage, Source
 from sources.serializers import MAX_SOURCE_TEXT_LENGTH
+from tests.test_api_errors import assert_error
 
 pytestmark = pytest.mark.django_db
-
-ERROR_KEYS = {"type", "title", "status", "detail"}
-
-
-def assert_error(response, status: int) -> dict:
-    assert response.status_code == status
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) >= ERROR_KEYS
-    assert body["status"] == status
-    return body
 
 
 def ids() -> dict[str, str]:
