@@ -62,9 +62,6 @@ class VersionedMixin:
 
     versioned = True
     output_serializer_class = None  # how one record is shown, if not get_serializer_class()
-    # The services that write, called as service(<model name>=record, expected=…, user=…).
-    update_service = None
-    delete_service = None
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def expected(self) -> frozenset[int] | None:
@@ -83,6 +80,18 @@ class VersionedMixin:
     def respond(self, record, status_code: int = status.HTTP_200_OK) -> Response:
         record = self.get_queryset().get(pk=record.pk)
         return Response(self.represent(record), status=status_code, headers={"ETag": etag(record)})
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        return Response(self.represent(record), headers={"ETag": etag(record)})
+
+
+class VersionedWritesMixin(VersionedMixin):
+    """PATCH and DELETE through the services a viewset names, with If-Match passed on."""
+
+    # Called as service(<model name>=record, expected=…, user=…, **fields).
+    update_service = None
+    delete_service = None
 
     def record_argument(self, record) -> dict:
         return {record._meta.model_name: record}
@@ -103,7 +112,3 @@ class VersionedMixin:
             **self.record_argument(self.get_object()), expected=self.expected(), user=request.user
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def retrieve(self, request, *args, **kwargs):
-        record = self.get_object()
-        return Response(self.represent(record), headers={"ETag": etag(record)})

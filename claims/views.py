@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.conditional import ETAG, IF_MATCH, VersionedMixin
+from api.conditional import ETAG, IF_MATCH, VersionedWritesMixin
 from claims.feed import (
     InvalidCursor,
     changes_after,
@@ -216,7 +216,7 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         parameters=[IF_MATCH],
     ),
 )
-class ClaimViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
+class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
     """Claims, each with every citation that supports, refutes or discusses it.
 
     A citation carries the exact passage (text and W3C selectors), its source,
@@ -339,7 +339,7 @@ class ClaimViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet)
     ),
 )
 class CitationViewSet(
-    VersionedMixin,
+    VersionedWritesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

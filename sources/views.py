@@ -5,7 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.conditional import ETAG, IF_MATCH, VersionedMixin
+from api.conditional import ETAG, IF_MATCH, VersionedMixin, VersionedWritesMixin
 from api.permissions import CanDelete, CuratorWriteOrPublicRead, ReadAccess
 from sources.anchoring import AnchorError, anchor
 from sources.filters import AuthorFilter, PassageFilter, SourceFilter
@@ -142,7 +142,7 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         parameters=[IF_MATCH],
     ),
 )
-class AuthorViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
+class AuthorViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
     """People and organisations whose words passages are: bylines, quoted speakers, commenters."""
 
     queryset = Author.objects.all()
@@ -185,7 +185,7 @@ class AuthorViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet
         parameters=[IF_MATCH],
     ),
 )
-class SourceViewSet(VersionedMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
+class SourceViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
     """Archived source documents. A text never changes once passages point into it."""
 
     queryset = Source.objects.prefetch_related("authors")
