@@ -7,6 +7,20 @@ DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
 CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
 DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
 DJANGO_STATIC_ROOT    where collectstatic puts static files; default: staticfiles/
+DJANGO_LOG_LEVEL      default: INFO; logs are JSON lines on stderr, one per request
+
+HTTPS (each defaults to on when DJANGO_DEBUG is off, and to off while debugging;
+set 0 for a plain-HTTP setup, and `check --deploy` warns about what is off):
+DJANGO_SECURE_SSL_REDIRECT    redirect HTTP to HTTPS
+DJANGO_SECURE_HSTS_SECONDS    Strict-Transport-Security max-age; default 31536000 (a year)
+DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS, DJANGO_SECURE_HSTS_PRELOAD  HSTS directives
+DJANGO_SESSION_COOKIE_SECURE, DJANGO_CSRF_COOKIE_SECURE  cookies only over HTTPS
+DJANGO_CSRF_TRUSTED_ORIGINS   comma-separated origins for unsafe requests from other
+                              origins, e.g. https://claims.example.org
+DJANGO_TRUSTED_PROXIES        proxies in front that append to X-Forwarded-For; default 0
+                              (the header is ignored: throttles and logs see the peer)
+DJANGO_SECURE_PROXY_SSL_HEADER  trust X-Forwarded-Proto: https; default on when
+                              DJANGO_TRUSTED_PROXIES > 0
 """
 
 from os import environ
@@ -39,6 +53,26 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
+# HTTPS, on in production (check --deploy is clean); each can be turned off for a
+# plain-HTTP setup, and `check --deploy` then warns about exactly what was turned off.
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = int(environ.get("DJANGO_SECURE_HSTS_SECONDS") or (0 if DEBUG else 31536000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG
+)
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_flag("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_flag("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# Proxies in front of the app that append to X-Forwarded-For; 0: the header is ignored.
+TRUSTED_PROXIES = int(environ.get("DJANGO_TRUSTED_PROXIES", "0"))
+# Behind a proxy that terminates TLS, its X-Forwarded-Proto says whether the request was
+# HTTPS. Trust it only behind a proxy that sets it: a client could send it too.
+if env_flag("DJANGO_SECURE_PROXY_SSL_HEADER", default=TRUSTED_PROXIES > 0):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Probes call the health checks over plain HTTP, straight to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -58,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "api.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "api.errors.ApiErrorMiddleware",
@@ -161,6 +196,8 @@ REST_FRAMEWORK = {
         "user": environ.get("DJANGO_THROTTLE_USER", "1200/minute"),
     },
     "ORDERING_PARAM": "ordering",
+    # Throttles and request logs count the client address, not a spoofable header.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -188,5 +225,20 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "sources.models.SourceKind",
         "AuthorKindEnum": "sources.models.AuthorKind",
         "DatePrecisionEnum": "sources.models.DatePrecision",
+    },
+}
+
+# One JSON object per log line on stderr, one line per request (api.request_log). 4xx and
+# 5xx are in the request line already; django.request adds the traceback of a 5xx.
+LOG_LEVEL = environ.get("DJANGO_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "api.request_log.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "django.request": {"level": "ERROR"},
     },
 }

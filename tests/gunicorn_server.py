@@ -36,12 +36,23 @@ PLAIN_HTTP_ENV = {
 }
 
 
+def environment(env: dict[str, str]) -> dict[str, str]:
+    """`env` on top of this process's environment less its settings for the app."""
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "CLAIMBASE_"))
+        and name not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "WEB_CONCURRENCY"}
+    }
+    return {**inherited, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+
+
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run manage.py in a subprocess with `env` on top of this process's environment."""
+    """Run manage.py in a subprocess with `env` as the app's environment."""
     return subprocess.run(
         [str(BIN / "python"), "manage.py", *args],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **env},
+        env=environment(env),
         capture_output=True,
         text=True,
         timeout=300,
@@ -115,7 +126,7 @@ def gunicorn(*, env: dict[str, str], tmp_dir: Path, workers: int = 1) -> Iterato
                 str(workers),
             ],
             cwd=settings.BASE_DIR,
-            env={**os.environ, **env},
+            env=environment(env),
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )

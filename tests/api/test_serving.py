@@ -103,3 +103,15 @@ def test_gunicorn_defaults_to_two_workers_per_core_plus_one_at_most_nine(monkeyp
     assert runpy.run_path(str(GUNICORN_CONFIG))["workers"] == 5
     monkeypatch.setattr("os.cpu_count", lambda: 64)
     assert runpy.run_path(str(GUNICORN_CONFIG))["workers"] == 9
+
+
+def test_the_served_app_logs_each_request_as_one_json_line(production_server):
+    fetch(f"{production_server.url}/api/v1/authors/?ordering=name")
+    lines = [
+        json.loads(line)
+        for line in production_server.log_text().splitlines()
+        if line.startswith("{") and '"claimbase.requests"' in line
+    ]
+    [line] = [line for line in lines if line["path"] == "/api/v1/authors/"]
+    assert (line["method"], line["status"], line["client"]) == ("GET", 200, "127.0.0.1")
+    assert line["duration_ms"] >= 0
