@@ -6,6 +6,10 @@ DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
 CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
 DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
+DJANGO_THROTTLE_LOOKUP  rate of the fact-checking lookup per client; default 60/minute
+REDIS_URL             e.g. redis://127.0.0.1:6379/0: the cache (throttle counters) in Redis,
+                      shared by every worker and machine; without it, files in
+                      DJANGO_CACHE_DIR (default: .cache/), shared by one machine's workers
 DJANGO_STATIC_ROOT    where collectstatic puts static files; default: staticfiles/
 DJANGO_LOG_LEVEL      default: INFO; logs are JSON lines on stderr, one per request
 
@@ -136,6 +140,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the throttles' counters, so every worker process must share it.
+REDIS_URL = environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "claimbase",
+        }
+    }
+else:
+    # Without Redis, files in one directory: the worker processes of one machine share
+    # them, with no set-up and without turning each throttled read into a database write
+    # (a DatabaseCache would, and on SQLite every request would queue for its one
+    # writer). Several machines share a cache only through REDIS_URL.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": Path(environ.get("DJANGO_CACHE_DIR", BASE_DIR / ".cache")),
+            # One entry per client and throttle: culling early would forget their counts.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -190,10 +218,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # Views with a throttle_scope get its rate on top (the lookup: "lookup").
+        "rest_framework.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": environ.get("DJANGO_THROTTLE_ANON", "300/minute"),
         "user": environ.get("DJANGO_THROTTLE_USER", "1200/minute"),
+        "lookup": environ.get("DJANGO_THROTTLE_LOOKUP", "60/minute"),
     },
     "ORDERING_PARAM": "ordering",
     # Throttles and request logs count the client address, not a spoofable header.

@@ -4,6 +4,7 @@ Tests start it on a free loopback port against a migrated database of their own
 and talk to it over real sockets.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -57,6 +58,18 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         text=True,
         timeout=300,
     )
+
+
+def settings_in(env: dict[str, str], *names: str) -> dict:
+    """The settings `names` as the app reads them from `env` (as JSON: paths become strings)."""
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{name: getattr(settings, name, None) for name in {names!r}}}, "
+        "default=str))"
+    )
+    result = manage("shell", "--command", code, env={"DATABASE_URL": "sqlite:///:memory:", **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def served_database_url(tmp_dir: Path) -> str:

@@ -1,11 +1,10 @@
 """Production settings from the environment: `check --deploy` holds them to account."""
 
-import json
 import re
 
 import pytest
 
-from tests.gunicorn_server import PLAIN_HTTP_ENV, PRODUCTION_ENV, manage
+from tests.gunicorn_server import PLAIN_HTTP_ENV, PRODUCTION_ENV, manage, settings_in
 
 SQLITE = {"DATABASE_URL": "sqlite:///:memory:"}
 
@@ -13,16 +12,6 @@ SQLITE = {"DATABASE_URL": "sqlite:///:memory:"}
 def deploy_warnings(env: dict[str, str]) -> tuple[int, set[str]]:
     result = manage("check", "--deploy", "--fail-level", "WARNING", env={**SQLITE, **env})
     return result.returncode, set(re.findall(r"\((\w+\.[EW]\d+)\)", result.stdout + result.stderr))
-
-
-def settings_in(env: dict[str, str], *names: str) -> dict:
-    code = (
-        "import json; from django.conf import settings; "
-        f"print(json.dumps({{name: getattr(settings, name, None) for name in {names!r}}}))"
-    )
-    result = manage("shell", "--command", code, env={**SQLITE, **env})
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_check_deploy_is_clean_with_the_production_environment():
