@@ -115,3 +115,9 @@ def test_the_served_app_logs_each_request_as_one_json_line(production_server):
     [line] = [line for line in lines if line["path"] == "/api/v1/authors/"]
     assert (line["method"], line["status"], line["client"]) == ("GET", 200, "127.0.0.1")
     assert line["duration_ms"] >= 0
+
+
+def test_the_served_app_is_ready_with_its_database_and_cache(production_server):
+    reply = fetch(f"{production_server.url}/readyz")
+    assert reply.status == 200
+    assert json.loads(reply.body)["failing"] == []
