@@ -37,7 +37,9 @@ install-browser: $(VENV)/.installed-browser
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
+# On PostgreSQL, ensure_database first creates the database when the server lacks it.
 migrate: install
+	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
