@@ -5,26 +5,24 @@ DJANGO_DEBUG          default: on (development); set 0/false/off in production
 DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
 CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
-DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
 DJANGO_THROTTLE_LOOKUP  rate of the fact-checking lookup per client; default 60/minute
 REDIS_URL             e.g. redis://127.0.0.1:6379/0: the cache (throttle counters) in Redis,
                       shared by every worker and machine; without it, files in
-                      DJANGO_CACHE_DIR (default: .cache/), shared by one machine's workers
+DJANGO_CACHE_DIR      (default: .cache/), shared by the worker processes of one machine
 DJANGO_STATIC_ROOT    where collectstatic puts static files; default: staticfiles/
 DJANGO_LOG_LEVEL      default: INFO; logs are JSON lines on stderr, one per request
-
-HTTPS (each defaults to on when DJANGO_DEBUG is off, and to off while debugging;
-set 0 for a plain-HTTP setup, and `check --deploy` warns about what is off):
-DJANGO_SECURE_SSL_REDIRECT    redirect HTTP to HTTPS
-DJANGO_SECURE_HSTS_SECONDS    Strict-Transport-Security max-age; default 31536000 (a year)
-DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS, DJANGO_SECURE_HSTS_PRELOAD  HSTS directives
-DJANGO_SESSION_COOKIE_SECURE, DJANGO_CSRF_COOKIE_SECURE  cookies only over HTTPS
-DJANGO_CSRF_TRUSTED_ORIGINS   comma-separated origins for unsafe requests from other
-                              origins, e.g. https://claims.example.org
-DJANGO_TRUSTED_PROXIES        proxies in front that append to X-Forwarded-For; default 0
-                              (the header is ignored: throttles and logs see the peer)
-DJANGO_SECURE_PROXY_SSL_HEADER  trust X-Forwarded-Proto: https; default on when
-                              DJANGO_TRUSTED_PROXIES > 0
+DJANGO_TRUSTED_PROXIES  proxies in front that append to X-Forwarded-For; default 0 (the
+                      header is ignored: throttles and logs count the peer's address)
+DJANGO_SECURE_PROXY_SSL_HEADER  trust X-Forwarded-Proto: https; default: on when
+                      DJANGO_TRUSTED_PROXIES > 0
+DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins allowed unsafe requests from
+                      elsewhere, e.g. https://claims.example.org
+DJANGO_SECURE_SSL_REDIRECT, DJANGO_SECURE_HSTS_SECONDS (default: a year),
+DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS, DJANGO_SECURE_HSTS_PRELOAD,
+DJANGO_SESSION_COOKIE_SECURE, DJANGO_CSRF_COOKIE_SECURE
+                      HTTPS: each on when DJANGO_DEBUG is off, off while debugging; 0 turns
+                      one off for a plain-HTTP setup, and check --deploy warns about it
+DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
 """
 
 from os import environ
