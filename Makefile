@@ -8,7 +8,7 @@ PORT   ?= 8000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install install-dev install-browser migrate load run test test-browser lint format
+.PHONY: install install-dev install-browser migrate load run dev test test-browser lint format
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +37,21 @@ install-browser: $(VENV)/.installed-browser
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
+# On PostgreSQL, ensure_database first creates the database when the server lacks it.
 migrate: install
+	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
 	$(BIN)/python manage.py load_corpus
 
+# gunicorn, with static files served by WhiteNoise (config/gunicorn.py; WEB_CONCURRENCY workers).
 run: load
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn --config config/gunicorn.py --bind 127.0.0.1:$(PORT)
+
+# Django's development server, which reloads on every code change.
+dev: load
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev

@@ -142,6 +142,7 @@ class ClaimLookupView(APIView):
     """Fact-checking lookup: the stored claims that match a statement, with their evidence."""
 
     permission_classes = [ReadAccess]
+    throttle_scope = "lookup"
 
     @extend_schema(
         operation_id="claims_lookup",

@@ -7,6 +7,23 @@ DJANGO_DEBUG          default: on (development); set 0/false/off in production
 DJANGO_SECRET_KEY     required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; default: localhost, 127.0.0.1, [::1]
 CLAIMBASE_PUBLIC_READS  default: on; off requires authentication for reads too
+DJANGO_THROTTLE_LOOKUP  rate of the fact-checking lookup per client; default 60/minute
+REDIS_URL             e.g. redis://127.0.0.1:6379/0: the cache (throttle counters) in Redis,
+                      shared by every worker and machine; without it, files in
+DJANGO_CACHE_DIR      (default: .cache/), shared by the worker processes of one machine
+DJANGO_STATIC_ROOT    where collectstatic puts static files; default: staticfiles/
+DJANGO_LOG_LEVEL      default: INFO; logs are JSON lines on stderr, one per request
+DJANGO_TRUSTED_PROXIES  proxies in front that append to X-Forwarded-For; default 0 (the
+                      header is ignored: throttles and logs count the peer's address)
+DJANGO_SECURE_PROXY_SSL_HEADER  trust X-Forwarded-Proto: https; default: on when
+                      DJANGO_TRUSTED_PROXIES > 0
+DJANGO_CSRF_TRUSTED_ORIGINS  comma-separated origins allowed unsafe requests from
+                      elsewhere, e.g. https://claims.example.org
+DJANGO_SECURE_SSL_REDIRECT, DJANGO_SECURE_HSTS_SECONDS (default: a year),
+DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS, DJANGO_SECURE_HSTS_PRELOAD,
+DJANGO_SESSION_COOKIE_SECURE, DJANGO_CSRF_COOKIE_SECURE
+                      HTTPS: each on when DJANGO_DEBUG is off, off while debugging; 0 turns
+                      one off for a plain-HTTP setup, and check --deploy warns about it
 DJANGO_THROTTLE_ANON, DJANGO_THROTTLE_USER  request rates, e.g. 300/minute
 CLAIMBASE_REQUIRE_IF_MATCH  default: off; on requires If-Match (an ETag) on every write
 DJANGO_SQLITE_TIMEOUT  seconds a SQLite writer waits for the write lock; default 20
@@ -45,6 +62,26 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
+# HTTPS, on in production (check --deploy is clean); each can be turned off for a
+# plain-HTTP setup, and `check --deploy` then warns about exactly what was turned off.
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = int(environ.get("DJANGO_SECURE_HSTS_SECONDS") or (0 if DEBUG else 31536000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG
+)
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_flag("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_flag("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# Proxies in front of the app that append to X-Forwarded-For; 0: the header is ignored.
+TRUSTED_PROXIES = int(environ.get("DJANGO_TRUSTED_PROXIES", "0"))
+# Behind a proxy that terminates TLS, its X-Forwarded-Proto says whether the request was
+# HTTPS. Trust it only behind a proxy that sets it: a client could send it too.
+if env_flag("DJANGO_SECURE_PROXY_SSL_HEADER", default=TRUSTED_PROXIES > 0):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Probes call the health checks over plain HTTP, straight to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -64,7 +101,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "api.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "api.errors.ApiErrorMiddleware",
     "api.middleware.OptionalTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -132,6 +171,30 @@ for database in DATABASES.values():
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the throttles' counters, so every worker process must share it.
+REDIS_URL = environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "claimbase",
+        }
+    }
+else:
+    # Without Redis, files in one directory: the worker processes of one machine share
+    # them, with no set-up and without turning each throttled read into a database write
+    # (a DatabaseCache would, and on SQLite every request would queue for its one
+    # writer). Several machines share a cache only through REDIS_URL.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": Path(environ.get("DJANGO_CACHE_DIR", BASE_DIR / ".cache")),
+            # One entry per client and throttle: culling early would forget their counts.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -145,7 +208,22 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+
+# WhiteNoise serves static files from the app server (admin, Swagger UI, Redoc).
+# In production they are collected with hashed, compressed names and cached for
+# good; while debugging (and in tests, which never run collectstatic) they are
+# found in the apps as they are, so no manifest is needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 CORPUS_DIR = Path(environ.get("CLAIMBASE_CORPUS_DIR", BASE_DIR / "fixtures"))
 
@@ -182,12 +260,17 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # Views with a throttle_scope get its rate on top (the lookup: "lookup").
+        "rest_framework.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": environ.get("DJANGO_THROTTLE_ANON", "300/minute"),
         "user": environ.get("DJANGO_THROTTLE_USER", "1200/minute"),
+        "lookup": environ.get("DJANGO_THROTTLE_LOOKUP", "60/minute"),
     },
     "ORDERING_PARAM": "ordering",
+    # Throttles and request logs count the client address, not a spoofable header.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 # API tokens (django-rest-knox): stored as SHA-512 digests, sent as `Token <token>`.
@@ -222,5 +305,20 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "sources.models.SourceKind",
         "AuthorKindEnum": "sources.models.AuthorKind",
         "DatePrecisionEnum": "sources.models.DatePrecision",
+    },
+}
+
+# One JSON object per log line on stderr, one line per request (api.request_log). 4xx and
+# 5xx are in the request line already; django.request adds the traceback of a 5xx.
+LOG_LEVEL = environ.get("DJANGO_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "api.request_log.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "django.request": {"level": "ERROR"},
     },
 }

@@ -1,10 +1,11 @@
-"""Root URLs: the admin, API v1 (one router) and its documentation."""
+"""Root URLs: the admin, API v1 (one router), its documentation, and the health checks."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from api.health import healthz, readyz
 from claims.views import CitationViewSet, ClaimViewSet
 from sources.views import AuthorViewSet, PassageViewSet, SourceViewSet
 
@@ -27,4 +28,6 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="docs/redoc.html"),
         name="redoc",
     ),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]
