@@ -261,22 +261,22 @@ class Change(models.Model):
 
     Written by database triggers (claims/migrations/0007_change_feed.py), so that
     every write path — services, bulk imports, raw SQL — is in the feed, deletions
-    included. `txid` is the writing transaction on PostgreSQL (0 on SQLite, whose
-    writers commit one at a time): the feed is read in (txid, id) order, and only
-    up to the oldest transaction still running, so that no change committed
-    later can land behind a reader's cursor.
+    included. `seq` numbers the changes in commit order: on PostgreSQL a deferred
+    trigger numbers a transaction's changes as it commits, one committer at a
+    time, so a change committed later always gets a higher number than every
+    change a reader could already see; on SQLite, whose writers commit one at a
+    time, the insert numbers it.
     """
 
     id = models.BigAutoField(primary_key=True)
-    txid = models.BigIntegerField(default=0)
+    seq = models.BigIntegerField(null=True, unique=True, help_text="Commit order; set at commit.")
     kind = models.CharField(max_length=10, choices=ChangeKind.choices)
     object_id = models.CharField(max_length=40, help_text="The record's public id.")
     operation = models.CharField(max_length=10, choices=ChangeOperation.choices)
     at = models.DateTimeField()
 
     class Meta:
-        ordering = ["txid", "id"]
-        indexes = [models.Index(fields=["txid", "id"], name="claims_change_order")]
+        ordering = ["seq"]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} {self.operation}"

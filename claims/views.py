@@ -432,8 +432,8 @@ class ChangeFeedView(APIView):
         changes = changes_after(cursor, query.validated_data["limit"])
         records = current_records(changes)
         if changes:
-            cursor = (changes[-1].txid, changes[-1].id)
-        token = encode_cursor(*cursor) if cursor else ""
+            cursor = changes[-1].seq
+        token = encode_cursor(cursor) if cursor is not None else ""
         next_url = request.build_absolute_uri(
             f"{request.path}?{urlencode({'since': token, 'limit': query.validated_data['limit']})}"
         )
