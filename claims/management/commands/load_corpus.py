@@ -46,9 +46,10 @@ class Command(BaseCommand):
             )
         )
         if report.kept or report.conflicts:
+            disagree = len(report.conflicts)
             self.stdout.write(
-                f"Kept {report.kept + len(report.conflicts)} changes curators made since the "
-                f"last load; {len(report.conflicts)} disagree with the files:"
+                f"Kept {report.kept + disagree} changes curators made since the last load"
+                + (f"; {disagree} disagree with the files:" if disagree else ".")
             )
         for conflict in report.conflicts:
             self.stdout.write(self.style.WARNING(f"  {conflict}"))
