@@ -21,6 +21,7 @@ import tempfile
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any
@@ -28,7 +29,7 @@ from typing import IO, Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, Model, Prefetch
 from django.db.models.functions import Collate
 
 from claims.models import Citation, Claim, CorpusRecord, Topic, text_fingerprint
@@ -135,6 +136,7 @@ CLAIM_FIELDS = [
     "uuid",
     "slug",
     "text",
+    "fingerprint",
     "language",
     "period_start",
     "period_end",
@@ -350,6 +352,7 @@ FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "uuid": _uuid,
         "slug": STRING,
         "text": STRING,
+        "fingerprint": OPTIONAL_STRING,
         "language": STRING,
         "topics": _strings,
         "period_start": _optional(_date),
@@ -653,16 +656,17 @@ class Checker:
         fields = {
             name: value
             for name, value in values.items()
-            if name not in ("topics", "created_by", "reviewed_by", "version")
+            if name not in ("topics", "created_by", "reviewed_by", "version", "fingerprint")
         }
-        claim = Claim(**fields)
-        problems = model_errors(claim, exclude=["created_at", "updated_at"])
+        problems = model_errors(Claim(**fields), exclude=["created_at", "updated_at"])
         for name in ("slug", "corpus_key"):
             problems += self.claim_unique(line, name, values[name])
-        problems += [
-            message.replace("fingerprint", "text (the same statement)")
-            for message in self.claim_unique(line, "fingerprint", text_fingerprint(values["text"]))
-        ]
+        # Null only for claims stored before fingerprints that share a statement.
+        fingerprint = values["fingerprint"]
+        if fingerprint not in (None, text_fingerprint(values["text"])):
+            problems.append("fingerprint is not the SHA-256 of the normalised text, nor null")
+        elif message := self.claim_unique(line, "fingerprint", fingerprint):
+            problems.append(f"the same statement as line {message[0].rsplit(' ', 1)[-1]}")
         for name in ("created_by", "reviewed_by"):
             username = values[name]
             if username is not None:
@@ -824,14 +828,6 @@ class Writer:
         return {natural_key(kind, record): record for record in records}
 
     @staticmethod
-    def stamp(model, rows: list, names: list[str], lines: list[Line]) -> None:
-        """Give inserted rows the file's timestamps (inserting sets auto_now fields to now)."""
-        for row, line in zip(rows, lines, strict=True):
-            for name in names:
-                setattr(row, name, line.values[name])
-        model.objects.bulk_update(rows, names, batch_size=BATCH_SIZE)
-
-    @staticmethod
     def pks(model, name: str, keys: Iterable) -> dict:
         rows = model.objects.filter(**{f"{name}__in": set(keys)}).values_list(name, "pk")
         return {str(key): pk for key, pk in rows}
@@ -848,7 +844,6 @@ class Writer:
             for line in lines
         ]
         Source.objects.bulk_create(sources)
-        self.stamp(Source, sources, ["created_at", "updated_at"], lines)
         authors = self.pks(Author, "slug", (s for line in lines for s in line.values["authors"]))
         SourceAuthor.objects.bulk_create(
             SourceAuthor(source=source, author_id=authors[slug], position=position)
@@ -867,7 +862,6 @@ class Writer:
             for line in lines
         ]
         Passage.objects.bulk_create(passages)
-        self.stamp(Passage, passages, ["created_at"], lines)
         return len(passages)
 
     def user_pks(self, usernames: set[str]) -> dict[str, int]:
@@ -906,9 +900,8 @@ class Writer:
             for name in ("created_by", "reviewed_by"):
                 username = values.pop(name)
                 values[f"{name}_id"] = users[username] if username is not None else None
-            claims.append(Claim(**values, fingerprint=text_fingerprint(values["text"])))
+            claims.append(Claim(**values))
         Claim.objects.bulk_create(claims)
-        self.stamp(Claim, claims, ["created_at", "updated_at"], lines)
         topics = self.pks(Topic, "slug", (s for line in lines for s in line.values["topics"]))
         Claim.topics.through.objects.bulk_create(
             Claim.topics.through(claim=claim, topic_id=topics[slug])
@@ -953,17 +946,41 @@ class Writer:
                     attribution=v["attribution"],
                     note=v["note"],
                     version=v["version"],
+                    created_at=v["created_at"],
+                    updated_at=v["updated_at"],
                 )
             )
         Citation.objects.bulk_create(citations)
-        self.stamp(Citation, citations, ["created_at", "updated_at"], wanted)
         return len(citations)
 
     def create_corpus_record(self, lines: list[Line]) -> int:
         records = [CorpusRecord(**line.values) for line in lines]
         CorpusRecord.objects.bulk_create(records)
-        self.stamp(CorpusRecord, records, ["loaded_at"], lines)
         return len(records)
+
+
+@contextmanager
+def timestamps_as_given(models: Iterable[type[Model]]) -> Iterator[None]:
+    """Let inserts keep the timestamps they are given: auto_now(_add) off meanwhile.
+
+    bulk_create() sets auto_now and auto_now_add fields to the current time and
+    has no switch for it; a bulk_update() of the timestamps after the insert
+    takes longer than the insert itself. The switch is process-wide while it is
+    on, which is why only the import, run as a command, turns it on.
+    """
+    switched = [
+        (stamp, stamp.auto_now, stamp.auto_now_add)
+        for model in models
+        for stamp in model._meta.concrete_fields
+        if getattr(stamp, "auto_now", False) or getattr(stamp, "auto_now_add", False)
+    ]
+    for stamp, _, _ in switched:
+        stamp.auto_now = stamp.auto_now_add = False
+    try:
+        yield
+    finally:
+        for stamp, auto_now, auto_now_add in switched:
+            stamp.auto_now, stamp.auto_now_add = auto_now, auto_now_add
 
 
 def import_file(file: IO[str], *, progress: Callable[[str], None] | None = None) -> ImportReport:
@@ -980,7 +997,10 @@ def import_file(file: IO[str], *, progress: Callable[[str], None] | None = None)
         progress(f"Checked {count_text(checker.counts)}: no problems.")
     file.seek(0)
     report = ImportReport()
-    with transaction.atomic():
+    with (
+        transaction.atomic(),
+        timestamps_as_given([Source, Passage, Claim, Citation, CorpusRecord]),
+    ):
         Writer(report, progress).write(file)
     if progress:
         progress(f"Imported: {report.summary()}.")

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from claims.interchange import import_file
+from claims.interchange import Writer, import_file
 from claims.models import Citation, Claim, CorpusRecord, Topic
 from claims.services import (
     claim_create,
@@ -190,6 +190,8 @@ def test_an_import_keeps_versions_timestamps_and_users(records, tmp_path):
         claim.reviewed_at,
     )
     assert imported.fingerprint == claim.fingerprint
+    claim_update(claim=imported, text="The peace talks stalled again in 2019.")
+    assert Claim.objects.get(pk=imported.pk).updated_at > claim.updated_at  # auto_now is back
     reviewer = imported.reviewed_by
     assert reviewer.username == "reviewer-Ünal"
     assert not reviewer.is_active
@@ -409,3 +411,38 @@ def test_the_import_command_exits_non_zero_on_a_bad_file(tmp_path):
     )
     assert result.returncode != 0
     assert "line 2: topic: missing name, slug" in result.stderr
+
+
+def test_claims_stored_before_fingerprints_round_trip_with_their_empty_fingerprint(
+    records, tmp_path
+):
+    twin = claim_create(text="A twin statement, stored before fingerprints existed, once more.")
+    Claim.objects.filter(pk=twin.pk).update(text=records["quoted"].text, fingerprint=None)
+    before = export()
+    empty_database()
+    import_text(before, tmp_path)
+    assert export() == before
+    assert Claim.objects.filter(text=records["quoted"].text, fingerprint=None).count() == 1
+
+
+def test_a_fingerprint_that_is_not_the_texts_is_refused(records, tmp_path):
+    lines = export().splitlines()
+    number = next(n for n, line in enumerate(lines) if '"type":"claim"' in line)
+    lines[number] = json.dumps({**json.loads(lines[number]), "fingerprint": "0" * 64})
+    with pytest.raises(CommandError, match=f"line {number + 1}: fingerprint is not the SHA-256"):
+        import_text("\n".join(lines) + "\n", tmp_path)
+
+
+def test_a_failure_while_writing_leaves_nothing_half_written(records, tmp_path, monkeypatch):
+    text = export()
+    empty_database()
+
+    def fail(self, lines):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(Writer, "create_citation", fail)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        import_text(text, tmp_path)
+    assert export().count("\n") == 1
+    assert not get_user_model().objects.exists()
+    assert Claim._meta.get_field("created_at").auto_now_add
