@@ -18,6 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args, path: str, **options):
         progress = self.stderr.write
         if path == "-":
+            reconfigure = getattr(self.stdout, "reconfigure", None)  # a real stdout
+            if reconfigure:
+                reconfigure(encoding="utf-8")  # the file is UTF-8, whatever the locale
             self.write(self.stdout, progress)
         else:
             with open(path, "w", encoding="utf-8", newline="\n") as file:

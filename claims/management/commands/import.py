@@ -23,6 +23,8 @@ class Command(BaseCommand):
         progress = self.stderr.write
         try:
             if path == "-":
+                if hasattr(sys.stdin, "reconfigure"):
+                    sys.stdin.reconfigure(encoding="utf-8")  # whatever the locale
                 report = import_lines(sys.stdin, progress=progress)
             else:
                 with open(path, encoding="utf-8", newline="") as file:
