@@ -223,14 +223,32 @@ def export_records() -> Iterator[dict]:
         yield from EXPORTERS[kind]()
 
 
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Read every query of the block from one snapshot of the database, where it can.
+
+    On PostgreSQL, a read-only REPEATABLE READ transaction: writes committed
+    while the export runs do not show, so a citation never names a claim the
+    file lacks. SQLite's transactions here take the write lock (IMMEDIATE), so
+    there each query reads the database as it then is.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def export_lines(*, progress: Callable[[str], None] | None = None) -> Iterator[str]:
     """Every record of the database, one NDJSON line each (with its newline), header first."""
     counts: Counter[str] = Counter()
-    for number, record in enumerate(export_records(), start=1):
-        counts[record["type"]] += 1
-        yield dumps(record) + "\n"
-        if progress and number % PROGRESS_EVERY == 0:
-            progress(f"{number} lines: {count_text(counts)}")
+    with snapshot():
+        for number, record in enumerate(export_records(), start=1):
+            counts[record["type"]] += 1
+            yield dumps(record) + "\n"
+            if progress and number % PROGRESS_EVERY == 0:
+                progress(f"{number} lines: {count_text(counts)}")
     if progress:
         progress(f"Exported {count_text(counts)}.")
 

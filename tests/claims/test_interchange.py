@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import date
 from io import StringIO
 
@@ -11,9 +12,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
-from claims.interchange import Writer, import_file
+from claims.interchange import Writer, export_lines, import_file
 from claims.models import Citation, Claim, CorpusRecord, Topic
 from claims.services import (
     claim_create,
@@ -446,3 +448,41 @@ def test_a_failure_while_writing_leaves_nothing_half_written(records, tmp_path, 
     assert export().count("\n") == 1
     assert not get_user_model().objects.exists()
     assert Claim._meta.get_field("created_at").auto_now_add
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite exports read no snapshot")
+@pytest.mark.django_db(transaction=True)
+def test_an_export_on_postgresql_reads_one_snapshot_while_others_write():
+    author = author_save(slug="snapshot-writer", name="Snapshot Writer")
+    source = source_create(slug="snapshot", text="Nothing happened on Tuesday.", authors=[author])
+    lines = export_lines()
+    written = []
+
+    def write():
+        try:
+            written.append(
+                claim_create(
+                    text="Nothing happened on Tuesday.",
+                    citations=[
+                        {"source": source, "quote": "Nothing happened", "stance": "supports"}
+                    ],
+                )
+            )
+        finally:
+            connection.close()
+
+    try:
+        assert '"type":"header"' in next(lines)
+        assert '"type":"author"' in next(lines)  # the export's first query has run
+        writer = threading.Thread(target=write)
+        writer.start()
+        writer.join()
+        rest = [json.loads(line) for line in lines]
+    finally:
+        lines.close()
+    assert written  # committed before the export read claims, passages and citations
+    assert Claim.objects.filter(uuid=written[0].uuid).exists()
+    assert str(written[0].uuid) not in {line.get("uuid", line.get("claim")) for line in rest}
+    assert not [line for line in rest if line["type"] == "passage" and line["source"] == "snapshot"]
+    assert [line["slug"] for line in rest if line["type"] == "source"].count("snapshot") == 1
