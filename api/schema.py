@@ -52,7 +52,10 @@ class AutoSchema(SpectacularAutoSchema):
                     description=ERROR_DESCRIPTIONS[code],
                     examples=ERROR_EXAMPLES.get(code, []),
                 )
-                responses[code] = self._get_response_for_code(response, code)
+                # Errors are JSON whatever the operation's media types (api.errors).
+                responses[code] = self._get_response_for_code(
+                    response, code, media_types=["application/json"]
+                )
         return responses
 
 

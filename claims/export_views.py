@@ -1,0 +1,82 @@
+"""Bulk export of claims as NDJSON, streamed."""
+
+from collections.abc import Iterator
+
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, renderers
+
+from api.renderers import NDJSONRenderer, json_line
+from claims.filters import ClaimFilter
+from claims.models import Claim
+from claims.serializers import ClaimSerializer
+
+NDJSON = NDJSONRenderer.media_type
+
+
+def claim_lines(claims, *, chunk_size: int) -> Iterator[str]:
+    """Each claim of `claims` with its citations and verdict, one JSON line each, by id.
+
+    Claims are read a chunk at a time (keyset on the primary key, so no cursor
+    stays open between chunks): a constant number of queries per chunk, and
+    memory that does not grow with the number of claims.
+    """
+    last = 0
+    while True:
+        chunk = list(claims.filter(pk__gt=last).order_by("pk").with_citations()[:chunk_size])
+        for claim in chunk:
+            yield json_line(ClaimSerializer(claim).data)
+        if len(chunk) < chunk_size:
+            return
+        last = chunk[-1].pk
+
+
+class ClaimExportView(generics.GenericAPIView):
+    """Every claim that matches the filters, with its citations and verdict, one per line."""
+
+    serializer_class = ClaimSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilter
+    pagination_class = None
+    renderer_classes = [NDJSONRenderer]
+    chunk_size = 200
+
+    def get_queryset(self):
+        claims = Claim.objects.with_verdict()
+        if "status" not in self.request.query_params:
+            claims = claims.listed()
+        return claims
+
+    @extend_schema(
+        operation_id="export_claims_ndjson",
+        tags=["export"],
+        filters=True,
+        responses={
+            (200, NDJSON): OpenApiResponse(
+                ClaimSerializer,
+                description="One claim per line (NDJSON), each exactly as `GET "
+                "/api/v1/claims/{id}/` shows it, in the order the claims were stored.",
+            )
+        },
+        description="Stream every claim that matches the filters, with its citations and "
+        "verdict, as newline-delimited JSON (`application/x-ndjson`): one claim per line, "
+        "each the same JSON as `GET /api/v1/claims/{id}/`. The filters are the claim list's; "
+        "as in the list, retracted claims are left out unless `status=retracted` is asked "
+        "for. The response is streamed, so a client can start reading at once and the "
+        "server's memory does not grow with the number of claims. For the whole database "
+        "(sources with their texts, authors, what the corpus loader last wrote), use `manage.py "
+        "export`.",
+    )
+    def get(self, request, *args, **kwargs):
+        claims = self.filter_queryset(self.get_queryset())
+        return StreamingHttpResponse(
+            claim_lines(claims, chunk_size=self.chunk_size), content_type=NDJSON
+        )
+
+    def handle_exception(self, exc):
+        # Errors are JSON documents, whatever media type was asked for.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = renderers.JSONRenderer.media_type
+        return response

@@ -1,0 +1,137 @@
+"""GET /api/v1/export/claims.ndjson: every matching claim, one per line, streamed."""
+
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from claims.export_views import ClaimExportView
+from claims.models import Claim
+from claims.services import claim_retract
+
+pytestmark = pytest.mark.django_db
+
+SKRIPAL = "japan-did-not-expel-russian-diplomats-after-skripal"
+
+
+def export(api, params=None, **headers):
+    response = api.get(reverse("claim-export"), params or {}, **headers)
+    assert response.status_code == 200, response.content
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "application/x-ndjson"
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body == "" or body.endswith("\n")
+    return [json.loads(line) for line in body.splitlines()]
+
+
+def listed_ids(api, params) -> set[str]:
+    """The ids the claim list gives for these filters, over every page."""
+    ids, url, query = set(), reverse("claim-list"), {**params, "page_size": 100}
+    while url:
+        page = api.get(url, query).json()
+        ids |= {claim["id"] for claim in page["results"]}
+        url, query = page["next"], None
+    return ids
+
+
+def test_each_line_is_the_claim_as_its_own_address_shows_it(api, corpus):
+    lines = export(api, {"topic": "skripal"})
+    assert lines
+    for line in lines:
+        assert line == api.get(reverse("claim-detail", kwargs={"id": line["id"]})).json()
+
+
+def test_the_export_holds_every_listed_claim_once_in_the_order_they_were_stored(api, corpus):
+    lines = export(api)
+    ids = [line["id"] for line in lines]
+    stored = [
+        str(uuid) for uuid in Claim.objects.listed().order_by("pk").values_list("uuid", flat=True)
+    ]
+    assert ids == stored
+    assert len(ids) == len(set(ids)) > 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"topic": "skripal"},
+        {"stance": "refutes"},
+        {"verdict": "contested"},
+        {"q": "Kuril"},
+        {"source": "new-cold-war-forces-japan-to-choose-sides"},
+        {"author": "vladimir-putin"},
+        {"language": "en", "about_after": "2018-01-01"},
+        {"about_before": "1960-12-31"},
+        {"status": "retracted"},
+        {"updated_since": "2000-01-01T00:00:00Z", "stance": "supports", "verdict": "supported"},
+    ],
+)
+def test_the_export_honours_the_claim_lists_filters(api, corpus, params):
+    claim_retract(claim=Claim.objects.get(slug=SKRIPAL), reason="Checked again.")
+    ids = {line["id"] for line in export(api, params)}
+    assert ids == listed_ids(api, params)
+    assert 0 < len(ids) < Claim.objects.count()  # each filter here picks some claims
+
+
+def test_retracted_claims_are_left_out_unless_asked_for(api, corpus):
+    claim = Claim.objects.get(slug=SKRIPAL)
+    claim_retract(claim=claim, reason="Checked again.")
+    assert str(claim.uuid) not in {line["id"] for line in export(api)}
+    assert [line["id"] for line in export(api, {"status": "retracted"})] == [str(claim.uuid)]
+
+
+def test_a_bad_filter_is_a_json_400_naming_it(api, corpus):
+    response = api.get(
+        reverse("claim-export"), {"verdict": "maybe"}, HTTP_ACCEPT="application/x-ndjson"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "verdict" in response.json()["errors"]
+
+
+def test_the_export_answers_to_its_media_type(api, corpus):
+    assert export(api, {"topic": "skripal"}, HTTP_ACCEPT="application/x-ndjson")
+
+
+def test_the_export_is_public_unless_reads_need_a_token(api, curator_api, corpus, settings):
+    assert export(api, {"topic": "skripal"})
+    settings.CLAIMBASE_PUBLIC_READS = False
+    assert api.get(reverse("claim-export")).status_code == 401
+    assert export(curator_api, {"topic": "skripal"})
+
+
+def test_the_export_reads_a_bounded_chunk_per_query(api, corpus, monkeypatch):
+    """Queries grow with the number of chunks, never rows per query with the number of claims."""
+    monkeypatch.setattr(ClaimExportView, "chunk_size", 25)
+    count = Claim.objects.listed().count()
+    with CaptureQueriesContext(connection) as queries:
+        lines = export(api)
+    assert len(lines) == count
+    chunks = count // 25 + 1
+    claim_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if re.search(r'FROM "claims_claim"', query["sql"])
+        and not query["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(claim_reads) == chunks
+    assert all(re.search(r"LIMIT 25\b", sql) for sql in claim_reads)
+    assert len(queries) <= 3 * chunks + 5  # each chunk: claims, their topics, their citations
+
+
+def test_the_schema_documents_the_export_under_its_tag(api):
+    document = api.get(reverse("schema") + "?format=json").json()
+    operation = document["paths"]["/api/v1/export/claims.ndjson"]["get"]
+    assert operation["tags"] == ["export"]
+    assert operation["description"]
+    parameters = {parameter["name"] for parameter in operation["parameters"]}
+    assert {"q", "stance", "verdict", "author", "source", "topic", "status"} <= parameters
+    assert {"language", "updated_since", "about_after", "about_before"} <= parameters
+    content = operation["responses"]["200"]["content"]
+    assert list(content) == ["application/x-ndjson"]
+    assert content["application/x-ndjson"]["schema"] == {"$ref": "#/components/schemas/Claim"}
+    assert list(operation["responses"]["400"]["content"]) == ["application/json"]
