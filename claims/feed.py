@@ -11,6 +11,8 @@ import binascii
 import uuid
 from dataclasses import dataclass
 
+from django.db.models import Max
+
 from claims.models import Change, ChangeKind, Citation, Claim
 from claims.serializers import CitationDetailSerializer, ClaimSerializer
 from sources.models import Author, Passage, Source
@@ -37,6 +39,20 @@ def decode_cursor(cursor: str) -> int:
         return int(seq)
     except (ValueError, UnicodeDecodeError, binascii.Error) as error:
         raise InvalidCursor(cursor) from error
+
+
+def position(since: str | None) -> int | None:
+    """Where a reader's `since` points: None (the start), the newest change (`now`), or the
+    number its cursor holds."""
+    if not since:
+        return None
+    return latest_seq() if since == "now" else decode_cursor(since)
+
+
+def latest_seq() -> int:
+    """The number of the newest committed change (0 when there is none)."""
+    latest = Change.objects.filter(seq__isnull=False).aggregate(latest=Max("seq"))["latest"]
+    return latest or 0
 
 
 def changes_after(seq: int | None, limit: int) -> list[Change]:

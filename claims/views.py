@@ -13,8 +13,8 @@ from claims.feed import (
     InvalidCursor,
     changes_after,
     current_records,
-    decode_cursor,
     encode_cursor,
+    position,
     public_id,
 )
 from claims.filters import CitationFilter, ClaimFilter
@@ -398,7 +398,8 @@ class ChangeQuerySerializer(serializers.Serializer):
     since = serializers.CharField(
         required=False,
         max_length=200,
-        help_text="The `cursor` of the previous page; omitted: from the first change.",
+        help_text="The `cursor` of the previous page; omitted: from the first change; `now`: "
+        "no changes, only the cursor of the newest (to follow on from a fresh export).",
     )
     limit = serializers.IntegerField(
         min_value=1, max_value=1000, default=100, help_text="Changes per page, 1–1000."
@@ -426,10 +427,11 @@ class ChangeFeedView(APIView):
         query.is_valid(raise_exception=True)
         since = query.validated_data.get("since")
         try:
-            cursor = decode_cursor(since) if since else None
+            cursor = position(since)
         except InvalidCursor:
             raise serializers.ValidationError({"since": "Not a cursor of this feed."}) from None
-        changes = changes_after(cursor, query.validated_data["limit"])
+        limit = 0 if since == "now" else query.validated_data["limit"]
+        changes = changes_after(cursor, limit) if limit else []
         records = current_records(changes)
         if changes:
             cursor = changes[-1].seq

@@ -161,3 +161,13 @@ def test_a_change_committed_after_a_later_one_is_not_skipped(api):
     assert [c["data"]["name"] for c in early["results"]] == ["Quick Writer"]
     assert [c["data"]["name"] for c in late["results"]] == ["Slow Writer"]
     assert Author.objects.filter(name__in=["Quick Writer", "Slow Writer"]).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_since_now_gives_the_cursor_to_follow_on_from(api):
+    author_create(name="Before The Export")
+    now = read_feed(api, "now")
+    assert now["results"] == [] and now["cursor"]
+    author_create(name="After The Export")
+    after = read_feed(api, now["cursor"])
+    assert [c["data"]["name"] for c in after["results"]] == ["After The Export"]
