@@ -304,4 +304,6 @@ def test_hostile_values_in_every_documented_query_parameter_are_never_a_500(
         for value in HOSTILE_VALUES:
             response = api.get(path, {parameter: value})
             assert response.status_code in (200, 400, 404), (path, parameter, value)
-            assert response["Content-Type"].startswith("application/json")
+            streamed = response.status_code == 200 and path.endswith(".ndjson")
+            expected = "application/x-ndjson" if streamed else "application/json"
+            assert response["Content-Type"].startswith(expected), (path, parameter, value)
