@@ -118,6 +118,7 @@ def test_eight_writers_through_the_api_queue_on_sqlite_and_every_acknowledged_wr
     authors = set().union(*(writer.authors for writer in writers))
     claims = {key: text for writer in writers for key, text in writer.claims.items()}
     acknowledged = f"{len(authors)} authors and {len(claims)} claims acknowledged"
+    print(acknowledged)  # the count behind "every acknowledged write is stored"
     assert not failures, f"{acknowledged}; failed writes: {dict(failures)}"
     assert len(authors) >= WRITERS and len(claims) >= WRITERS, acknowledged
 
