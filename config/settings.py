@@ -29,6 +29,9 @@ CLAIMBASE_REQUIRE_IF_MATCH  default: off; on requires If-Match (an ETag) on ever
 DJANGO_SQLITE_TIMEOUT  seconds a SQLite writer waits for the write lock; default 20
 DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE  largest request body in bytes; default 6 MiB (6291456)
 CLAIMBASE_TOKEN_TTL_DAYS  days an API token lasts unless made otherwise; default 90, 0: forever
+CLAIMBASE_PUBLISHER_NAME  who publishes this database: the author of its ClaimReviews
+                      (JSON-LD); default: Claimbase
+CLAIMBASE_PUBLISHER_URL  that publisher's home page; default: this server's root URL
 """
 
 from datetime import timedelta
@@ -229,6 +232,11 @@ CORPUS_DIR = Path(environ.get("CLAIMBASE_CORPUS_DIR", BASE_DIR / "fixtures"))
 
 # Reads are public unless CLAIMBASE_PUBLIC_READS is off; writes need a curator's token.
 CLAIMBASE_PUBLIC_READS = env_flag("CLAIMBASE_PUBLIC_READS", default=True)
+
+# The author of the claims' schema.org ClaimReviews (claims/jsonld.py); the URL defaults
+# to the root of the server that answers.
+CLAIMBASE_PUBLISHER_NAME = environ.get("CLAIMBASE_PUBLISHER_NAME", "Claimbase")
+CLAIMBASE_PUBLISHER_URL = environ.get("CLAIMBASE_PUBLISHER_URL", "")
 
 # On: PATCH and DELETE must carry If-Match with the ETag read (428 without it).
 CLAIMBASE_REQUIRE_IF_MATCH = env_flag("CLAIMBASE_REQUIRE_IF_MATCH", default=False)
