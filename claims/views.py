@@ -16,6 +16,7 @@ from claims.feed import (
     current_records,
     decode_cursor,
     encode_cursor,
+    latest_change_at,
     public_id,
 )
 from claims.filters import CitationFilter, ClaimFilter
@@ -269,6 +270,9 @@ class ClaimViewSet(
             claims = claims.listed()
         return claims
 
+    def list_last_modified(self):
+        return latest_change_at()
+
     def linked_data(self, data):
         if self.action == "list":
             return claim_review_list(data, self.request)
@@ -387,6 +391,9 @@ class CitationViewSet(
     ordering = ("-created_at", "-id")
     ordering_fields = ["created_at", "updated_at"]
     lookup_value_regex = ID_PATTERN
+
+    def list_last_modified(self):
+        return latest_change_at()
 
     def get_serializer_class(self):
         if self.action == "create":
