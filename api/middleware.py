@@ -1,5 +1,6 @@
 """Request plumbing for /api/ paths."""
 
+from django.middleware.gzip import GZipMiddleware
 from django.urls import is_valid_path
 
 
@@ -22,3 +23,17 @@ class OptionalTrailingSlashMiddleware:
                 request.path_info = f"{path}/"
                 request.path = f"{request.path}/"
         return self.get_response(request)
+
+
+class ApiGZipMiddleware(GZipMiddleware):
+    """Compress /api/ responses (JSON, JSON-LD, NDJSON streams) for clients that accept gzip.
+
+    Only /api/ paths: the admin's pages carry CSRF tokens beside reflected input,
+    which compression would expose to BREACH; API responses carry no such secret
+    (tokens travel in request headers). Static files come compressed from WhiteNoise.
+    """
+
+    def process_response(self, request, response):
+        if not request.path.startswith("/api/"):
+            return response
+        return super().process_response(request, response)

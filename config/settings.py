@@ -32,6 +32,9 @@ CLAIMBASE_TOKEN_TTL_DAYS  days an API token lasts unless made otherwise; default
 CLAIMBASE_PUBLISHER_NAME  who publishes this database: the author of its ClaimReviews
                       (JSON-LD); default: Claimbase
 CLAIMBASE_PUBLISHER_URL  that publisher's home page; default: this server's root URL
+CLAIMBASE_CORS_ALLOWED_ORIGINS  comma-separated origins (https://app.example.org) whose
+                      browser apps may write (POST, PATCH, DELETE); reads are open to any
+                      origin; default: none
 """
 
 from datetime import timedelta
@@ -93,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corsheaders",
     "knox",
     "django_filters",
     "drf_spectacular",
@@ -280,6 +284,25 @@ REST_FRAMEWORK = {
     # Throttles and request logs count the client address, not a spoofable header.
     "NUM_PROXIES": TRUSTED_PROXIES,
 }
+
+# CORS on /api/ (django-cors-headers, api.cors): any origin reads, the listed ones write.
+# The middleware goes before WhiteNoise and everything that can answer; gzip compresses
+# /api/ responses only (api.middleware.ApiGZipMiddleware), before the middleware that
+# writes bodies (the JSON errors) and after WhiteNoise, which serves static files
+# compressed already.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOWED_ORIGINS = env_list("CLAIMBASE_CORS_ALLOWED_ORIGINS", "")
+CORS_ALLOW_HEADERS = [
+    *("accept", "authorization", "content-type", "user-agent", "x-requested-with"),
+    *("if-match", "if-none-match", "if-modified-since"),
+]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
+CORS_PREFLIGHT_MAX_AGE = 86400
+_whitenoise = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")
+MIDDLEWARE[_whitenoise:_whitenoise] = ["corsheaders.middleware.CorsMiddleware"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("api.errors.ApiErrorMiddleware"), "api.middleware.ApiGZipMiddleware"
+)
 
 # API tokens (django-rest-knox): stored as SHA-512 digests, sent as `Token <token>`.
 CLAIMBASE_TOKEN_TTL_DAYS = int(environ.get("CLAIMBASE_TOKEN_TTL_DAYS", "90"))
