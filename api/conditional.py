@@ -249,3 +249,57 @@ class VersionedWritesMixin(VersionedMixin):
             **self.record_argument(self.get_object()), expected=self.expected(), user=request.user
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+CONDITIONAL_READ_PATHS = re.compile(
+    r"^/api/v1/(claims|citations|sources|passages|authors)/(\{id\}/)?$"
+)
+READ_PARAMETERS = [
+    {
+        "in": "header",
+        "name": "If-None-Match",
+        "schema": {"type": "string"},
+        "description": "ETags of the copies you hold: 304 with no body while one is current "
+        "(weak comparison, `*` matches any).",
+    },
+    {
+        "in": "header",
+        "name": "If-Modified-Since",
+        "schema": {"type": "string"},
+        "description": "An HTTP date (a Last-Modified you read): 304 with no body unless "
+        "something changed after it. Ignored when If-None-Match is sent.",
+    },
+]
+READ_HEADERS = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "The representation's strong ETag: the record's version, then after "
+        "a dot the versions of the records it embeds; a list's: a digest of its page; "
+        "`-jsonld` ends a JSON-LD one's.",
+    },
+    "Last-Modified": {
+        "schema": {"type": "string"},
+        "description": "When the record or one it embeds last changed; a claim or citation "
+        "list's: the latest write to any record. Absent on lists of other kinds.",
+    },
+}
+
+
+def document_conditional_reads(result, generator, request, public):
+    """Schema post-processing: the validators, preconditions and 304 of every record read."""
+    for path, operations in result.get("paths", {}).items():
+        operation = operations.get("get")
+        if operation is None or not CONDITIONAL_READ_PATHS.match(path):
+            continue
+        names = {parameter["name"] for parameter in operation.get("parameters", [])}
+        operation.setdefault("parameters", []).extend(
+            parameter for parameter in READ_PARAMETERS if parameter["name"] not in names
+        )
+        ok = operation["responses"].get("200", {})
+        ok["headers"] = {**READ_HEADERS, **ok.get("headers", {})}
+        operation["responses"]["304"] = {
+            "description": "Not modified: the copy named by If-None-Match or dated by "
+            "If-Modified-Since is current. No body; ETag and Last-Modified as for 200.",
+            "headers": READ_HEADERS,
+        }
+    return result

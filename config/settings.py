@@ -339,6 +339,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The schema documents conditional reads (If-None-Match, If-Modified-Since, 304).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("api.conditional.document_conditional_reads")
+
 # One JSON object per log line on stderr, one line per request (api.request_log). 4xx and
 # 5xx are in the request line already; django.request adds the traceback of a 5xx.
 LOG_LEVEL = environ.get("DJANGO_LOG_LEVEL", "INFO").upper()

@@ -240,3 +240,12 @@ def test_every_list_has_an_etag_that_follows_its_page(api, corpus, kind):
     assert api.get(url, {"page_size": 3}, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     following = api.get(first.json()["next"])
     assert following["ETag"] != first["ETag"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/claims/", "/api/v1/authors/{id}/"])
+def test_the_schema_documents_conditional_reads(api, path):
+    operation = api.get(reverse("schema"), {"format": "json"}).json()["paths"][path]["get"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert {"If-None-Match", "If-Modified-Since"} <= headers
+    assert "304" in operation["responses"]
+    assert {"ETag", "Last-Modified"} <= set(operation["responses"]["200"]["headers"])
