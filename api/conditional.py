@@ -34,8 +34,11 @@ from rest_framework.response import Response
 from api.errors import PreconditionRequired, etag
 
 ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
-# The opaque part of a record's ETag: version, embedded versions, representation.
-RECORD_TAG = re.compile(r"(?P<version>[0-9]{1,11})(?:\.[0-9]{1,20})?(?:-[a-z]{1,20})?")
+# A gzipped response's ETag ends with this, inside the quotes: it stays strong (If-Match
+# compares strongly) and still names another representation than the identity one.
+GZIP_SUFFIX = "-gzip"
+# The opaque part of a record's ETag: version, embedded versions, representation, coding.
+RECORD_TAG = re.compile(r"(?P<version>[0-9]{1,11})(?:\.[0-9]{1,20})?(?:-jsonld)?(?:-gzip)?")
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -98,11 +101,17 @@ def not_modified(request, entity_tag: str, last_modified: datetime | None) -> bo
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
         tags = parse_etags(if_none_match)
-        return tags == ["*"] or any(tag.removeprefix("W/") == entity_tag for tag in tags)
+        return tags == ["*"] or any(identity_tag(tag) == entity_tag for tag in tags)
     since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
     if since is None or last_modified is None:
         return False
     return int(last_modified.timestamp()) <= since
+
+
+def identity_tag(tag: str) -> str:
+    """The strong ETag of the identity coding that a (weak, gzip) ETag stands for."""
+    tag = tag.removeprefix("W/")
+    return tag.removesuffix(f'{GZIP_SUFFIX}"') + '"' if tag.endswith(f'{GZIP_SUFFIX}"') else tag
 
 
 VALIDATOR_FIELDS = ("version", "embedded_version", "last_modified")

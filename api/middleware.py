@@ -3,6 +3,8 @@
 from django.middleware.gzip import GZipMiddleware
 from django.urls import is_valid_path
 
+from api.conditional import GZIP_SUFFIX
+
 
 class OptionalTrailingSlashMiddleware:
     """Serve an /api/ path given without its trailing slash as if it had it, for any method.
@@ -31,9 +33,17 @@ class ApiGZipMiddleware(GZipMiddleware):
     Only /api/ paths: the admin's pages carry CSRF tokens beside reflected input,
     which compression would expose to BREACH; API responses carry no such secret
     (tokens travel in request headers). Static files come compressed from WhiteNoise.
+
+    Django would weaken a compressed response's ETag, which If-Match could then never
+    match: it stays strong instead, with GZIP_SUFFIX naming the coding (api.conditional
+    reads both).
     """
 
     def process_response(self, request, response):
         if not request.path.startswith("/api/"):
             return response
-        return super().process_response(request, response)
+        etag = response.get("ETag", "")
+        response = super().process_response(request, response)
+        if etag.startswith('"') and response.get("Content-Encoding") == "gzip":
+            response["ETag"] = f'{etag[:-1]}{GZIP_SUFFIX}"'
+        return response

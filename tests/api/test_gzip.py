@@ -6,6 +6,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from claims.models import Claim
+
 pytestmark = pytest.mark.django_db
 
 
@@ -33,3 +35,30 @@ def test_the_admin_login_page_with_its_csrf_token_is_never_gzipped(client, corpu
     assert response.status_code == 200
     assert "Content-Encoding" not in response
     assert b"csrfmiddlewaretoken" in response.content
+
+
+def claim_url() -> str:
+    claim = Claim.objects.get(slug="japan-did-not-expel-russian-diplomats-after-skripal")
+    return reverse("claim-detail", kwargs={"id": claim.uuid})
+
+
+def test_a_gzipped_record_keeps_a_strong_etag_that_names_the_coding(api, corpus):
+    plain = api.get(claim_url())
+    gzipped = api.get(claim_url(), HTTP_ACCEPT_ENCODING="gzip")
+    assert gzipped["Content-Encoding"] == "gzip"
+    assert gzipped["ETag"] == plain["ETag"][:-1] + '-gzip"'
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+def test_the_gzip_etag_gets_304_in_either_coding(api, corpus, encoding):
+    etag = api.get(claim_url(), HTTP_ACCEPT_ENCODING="gzip")["ETag"]
+    response = api.get(claim_url(), HTTP_ACCEPT_ENCODING=encoding, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+
+
+def test_the_gzip_etag_passes_if_match(curator_api, corpus):
+    etag = curator_api.get(claim_url(), HTTP_ACCEPT_ENCODING="gzip")["ETag"]
+    response = curator_api.patch(
+        claim_url(), {"language": "en-GB"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert response.status_code == 200
