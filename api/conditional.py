@@ -284,7 +284,7 @@ READ_HEADERS = {
         "schema": {"type": "string"},
         "description": "The representation's strong ETag: the record's version, then after "
         "a dot the versions of the records it embeds; a list's: a digest of its page; "
-        "`-jsonld` ends a JSON-LD one's.",
+        "`-jsonld` ends a JSON-LD one's, and `-gzip` a gzipped one's.",
     },
     "Last-Modified": {
         "schema": {"type": "string"},
