@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from pyld import jsonld
 
 from claims.jsonld import RATING_VALUES
 from claims.models import Claim, Verdict
@@ -210,3 +211,43 @@ def test_the_schema_lists_jsonld_for_claim_reads(api, corpus):
     listing = schema["paths"]["/api/v1/claims/"]["get"]["responses"]["200"]["content"]
     assert LD in detail and LD in listing
     assert "application/json" in detail and "application/json" in listing
+
+
+def offline_loader(url, options=None):
+    """schema.org's context, stood in for by its vocabulary: tests never go online."""
+    assert url.rstrip("/") in ("https://schema.org", "http://schema.org"), url
+    return {
+        "contentType": "application/ld+json",
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": {"@context": {"@vocab": "https://schema.org/"}},
+    }
+
+
+def expand(document: dict) -> list:
+    return jsonld.expand(document, {"documentLoader": offline_loader})
+
+
+def test_the_claim_review_expands_as_json_ld_with_its_selectors(api, corpus):
+    claim = seed_claim(Verdict.CONTESTED)
+    [review] = expand(review_of(api, claim))
+    assert review["@type"] == ["https://schema.org/ClaimReview"]
+    assert review["https://schema.org/claimReviewed"] == [{"@value": claim.text}]
+    rating = review["https://schema.org/reviewRating"][0]
+    assert rating["https://schema.org/alternateName"] == [{"@value": "Contested"}]
+    quotation = review["https://schema.org/citation"][0]
+    types = {selector["@type"][0] for selector in quotation["http://www.w3.org/ns/oa#hasSelector"]}
+    assert types == {
+        "http://www.w3.org/ns/oa#TextPositionSelector",
+        "http://www.w3.org/ns/oa#TextQuoteSelector",
+    }
+    stance = quotation["http://testserver/api/docs/#stance"][0]["@value"]
+    assert stance in ("supports", "refutes", "neutral")
+
+
+def test_the_list_expands_with_its_next_page_as_a_link(api, corpus):
+    body = json.loads(api.get(reverse("claim-list"), {"page_size": 2, "format": "jsonld"}).content)
+    [page] = expand(body)
+    assert page["@type"] == ["https://schema.org/ItemList"]
+    assert page["http://www.w3.org/ns/hydra/core#next"] == [{"@id": body["next"]}]
+    assert len(page["https://schema.org/itemListElement"]) == 2
