@@ -152,9 +152,9 @@ class VersionedMixin:
         if not lookup:
             field = self.lookup_url_kwarg or self.lookup_field
             lookup = {self.lookup_field: self.kwargs[field]}
-        records = self.get_queryset().model._default_manager.filter(**lookup)
+        records = self.get_queryset().model._default_manager
         try:
-            row = records.with_validators().values_list(*VALIDATOR_FIELDS).first()
+            row = records.filter(**lookup).with_validators().values_list(*VALIDATOR_FIELDS).first()
         except (TypeError, ValueError, ValidationError):
             return None  # a malformed id: get_object() answers 404
         return Validators.of_record(*row) if row is not None else None

@@ -249,3 +249,9 @@ def test_the_schema_documents_conditional_reads(api, path):
     assert {"If-None-Match", "If-Modified-Since"} <= headers
     assert "304" in operation["responses"]
     assert {"ETag", "Last-Modified"} <= set(operation["responses"]["200"]["headers"])
+
+
+def test_a_malformed_claim_id_is_still_a_404(api, corpus):
+    response = api.get("/api/v1/claims/" + "-" * 36 + "/", HTTP_IF_NONE_MATCH='"1"')
+    assert response.status_code == 404
+    assert response.json()["type"] == "not_found"
