@@ -92,20 +92,25 @@ class Validators(NamedTuple):
         return headers
 
 
-def not_modified(request, entity_tag: str, last_modified: datetime | None) -> bool:
-    """Whether a GET's preconditions hold (RFC 9110 13.2.2): 304 then.
+def not_modified(request, entity_tag: str, last_modified: datetime | None) -> str | None:
+    """The ETag of the client's current copy when a GET's preconditions hold (304), or None.
 
     If-None-Match compares weakly and, when sent, decides alone; otherwise
-    If-Modified-Since holds when nothing changed after it (to the second).
+    If-Modified-Since holds when nothing changed after it (to the second). The
+    tag returned is the one the client holds (a gzipped copy's ends in -gzip),
+    so that a cache finds the stored response the 304 refreshes.
     """
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
         tags = parse_etags(if_none_match)
-        return tags == ["*"] or any(identity_tag(tag) == entity_tag for tag in tags)
+        if tags == ["*"]:
+            return entity_tag
+        held = [tag.removeprefix("W/") for tag in tags if identity_tag(tag) == entity_tag]
+        return held[0] if held else None
     since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
-    if since is None or last_modified is None:
-        return False
-    return int(last_modified.timestamp()) <= since
+    if since is None or last_modified is None or int(last_modified.timestamp()) > since:
+        return None
+    return entity_tag
 
 
 def identity_tag(tag: str) -> str:
@@ -170,9 +175,10 @@ class VersionedMixin:
     def not_modified(self, validators: Validators) -> Response | None:
         """304 with the validators, or None when the client's copy is stale (or it has none)."""
         headers = self.conditional_headers(validators)
-        if not_modified(self.request, headers["ETag"], validators.last_modified):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        return None
+        held = not_modified(self.request, headers["ETag"], validators.last_modified)
+        if held is None:
+            return None
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={**headers, "ETag": held})
 
     def respond(self, record, status_code: int = status.HTTP_200_OK) -> Response:
         validators = self.record_validators(pk=record.pk)
