@@ -298,8 +298,10 @@ CORS_ALLOW_HEADERS = [
 ]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
 CORS_PREFLIGHT_MAX_AGE = 86400
-_whitenoise = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")
-MIDDLEWARE[_whitenoise:_whitenoise] = ["corsheaders.middleware.CorsMiddleware"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
 MIDDLEWARE.insert(
     MIDDLEWARE.index("api.errors.ApiErrorMiddleware"), "api.middleware.ApiGZipMiddleware"
 )
