@@ -1,23 +1,44 @@
-"""Conditional writes: every versioned record has an ETag; If-Match guards its writes.
+"""Conditional requests: ETags and Last-Modified on reads, If-Match guarding writes.
 
-A record's ETag is its version, which every write bumps. A PATCH or DELETE
-with `If-Match` naming an older version is refused with 412 and the current
-record; with `CLAIMBASE_REQUIRE_IF_MATCH` on, a write without `If-Match` is
-refused with 428. The check itself happens in the services, under a row lock,
-so that two writers holding the same ETag cannot both succeed.
+A record's ETag starts with its version, which every write bumps; a record whose
+representation embeds others (a claim its citations' passages, sources and
+authors) adds up their versions after a dot (`"4.17"`), so that a change to an
+embedded record changes the ETag too. A representation other than JSON adds its
+suffix (`"4.17-jsonld"`): a strong ETag names one representation.
+
+Reads: `If-None-Match` (weak comparison) or `If-Modified-Since` that still holds
+gets 304 with no body, decided by one query that reads versions and times only
+(a list: its page's rows), before anything is rendered.
+
+Writes: a PATCH or DELETE with `If-Match` naming an older version is refused
+with 412 and the current record; only the version is compared, so any ETag of
+the version read passes. With `CLAIMBASE_REQUIRE_IF_MATCH` on, a write without
+`If-Match` is refused with 428. The check itself happens in the services, under
+a row lock, so that two writers holding the same ETag cannot both succeed.
 """
 
+import hashlib
 import re
+from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from api.errors import PreconditionRequired, etag
 
 ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
+# A gzipped response's ETag ends with this, inside the quotes: it stays strong (If-Match
+# compares strongly) and still names another representation than the identity one.
+GZIP_SUFFIX = "-gzip"
+# The opaque part of a record's ETag: version, embedded versions, representation, coding.
+RECORD_TAG = re.compile(r"(?P<version>[0-9]{1,11})(?:\.[0-9]{1,20})?(?:-jsonld)?(?:-gzip)?")
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -48,16 +69,66 @@ def expected_versions(request) -> frozenset[int] | None:
     versions = set()
     for weak, tag in ENTITY_TAG.findall(header):
         # If-Match compares strongly: a weak tag never matches.
-        if not weak and tag.isascii() and tag.isdigit() and len(tag) < 12:
-            versions.add(int(tag))
+        if not weak and tag.isascii() and (match := RECORD_TAG.fullmatch(tag)):
+            versions.add(int(match["version"]))
     return frozenset(versions)  # empty: nothing can match, so the write gets 412
 
 
+class Validators(NamedTuple):
+    """What a conditional read compares: the ETag's opaque part, and Last-Modified if known."""
+
+    tag: str
+    last_modified: datetime | None = None
+
+    @classmethod
+    def of_record(cls, version: int, embedded_version: int | None, last_modified=None):
+        tag = str(version) if embedded_version is None else f"{version}.{embedded_version}"
+        return cls(tag, last_modified)
+
+    def headers(self, suffix: str = "") -> dict[str, str]:
+        headers = {"ETag": f'"{self.tag}{suffix}"'}
+        if self.last_modified is not None:
+            headers["Last-Modified"] = http_date(self.last_modified.timestamp())
+        return headers
+
+
+def not_modified(request, entity_tag: str, last_modified: datetime | None) -> str | None:
+    """The ETag of the client's current copy when a GET's preconditions hold (304), or None.
+
+    If-None-Match compares weakly and, when sent, decides alone; otherwise
+    If-Modified-Since holds when nothing changed after it (to the second). The
+    tag returned is the one the client holds (a gzipped copy's ends in -gzip),
+    so that a cache finds the stored response the 304 refreshes.
+    """
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        if tags == ["*"]:
+            return entity_tag
+        held = [tag.removeprefix("W/") for tag in tags if identity_tag(tag) == entity_tag]
+        return held[0] if held else None
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    if since is None or last_modified is None or int(last_modified.timestamp()) > since:
+        return None
+    return entity_tag
+
+
+def identity_tag(tag: str) -> str:
+    """The strong ETag of the identity coding that a (weak, gzip) ETag stands for."""
+    tag = tag.removeprefix("W/")
+    return tag.removesuffix(f'{GZIP_SUFFIX}"') + '"' if tag.endswith(f'{GZIP_SUFFIX}"') else tag
+
+
+VALIDATOR_FIELDS = ("version", "embedded_version", "last_modified")
+
+
 class VersionedMixin:
-    """ETag on every single-record response; If-Match read for the services' check.
+    """ETag and Last-Modified on reads, 304 when they still hold; If-Match for the services.
 
     A viewset says how it shows one record (`represent`), and passes
-    `self.expected()` to the services that write.
+    `self.expected()` to the services that write. Its model's QuerySet has
+    `with_validators()`, annotating `embedded_version` and `last_modified`.
+    A list's Last-Modified is `list_last_modified()` (an expression, None: none).
     """
 
     versioned = True
@@ -77,13 +148,94 @@ class VersionedMixin:
             return self.represent(self.get_queryset().get(pk=record.pk))
         return None
 
+    def representation_suffix(self) -> str:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return getattr(renderer, "etag_suffix", "")
+
+    def record_validators(self, **lookup) -> Validators | None:
+        """The validators of one record (by `lookup`, default: the URL's), in one query."""
+        if not lookup:
+            field = self.lookup_url_kwarg or self.lookup_field
+            lookup = {self.lookup_field: self.kwargs[field]}
+        records = self.get_queryset().model._default_manager
+        try:
+            row = records.filter(**lookup).with_validators().values_list(*VALIDATOR_FIELDS).first()
+        except (TypeError, ValueError, ValidationError):
+            return None  # a malformed id: get_object() answers 404
+        return Validators.of_record(*row) if row is not None else None
+
+    def entity_tag(self, record) -> str:
+        """The ETag of `record` as this view shows it (its 412 response's, too)."""
+        validators = self.record_validators(pk=record.pk)
+        return validators.headers()["ETag"] if validators is not None else etag(record)
+
+    def conditional_headers(self, validators: Validators) -> dict[str, str]:
+        return validators.headers(self.representation_suffix())
+
+    def not_modified(self, validators: Validators) -> Response | None:
+        """304 with the validators, or None when the client's copy is stale (or it has none)."""
+        headers = self.conditional_headers(validators)
+        held = not_modified(self.request, headers["ETag"], validators.last_modified)
+        if held is None:
+            return None
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={**headers, "ETag": held})
+
     def respond(self, record, status_code: int = status.HTTP_200_OK) -> Response:
+        validators = self.record_validators(pk=record.pk)
         record = self.get_queryset().get(pk=record.pk)
-        return Response(self.represent(record), status=status_code, headers={"ETag": etag(record)})
+        return Response(
+            self.represent(record), status=status_code, headers=self.conditional_headers(validators)
+        )
 
     def retrieve(self, request, *args, **kwargs):
+        # Validators are read before the record: a write in between leaves an ETag older
+        # than the body, so the next conditional read gets the newer body, never a wrong 304.
+        validators = self.record_validators()
+        if validators is not None and (response := self.not_modified(validators)):
+            return response
         record = self.get_object()
-        return Response(self.represent(record), headers={"ETag": etag(record)})
+        headers = self.conditional_headers(validators) if validators else {"ETag": etag(record)}
+        return Response(self.represent(record), headers=headers)
+
+    def list_last_modified(self):
+        """An expression for a list's Last-Modified, or None: lists of this kind have none."""
+        return None
+
+    def page_validators(self, page: list[dict], paginator) -> Validators:
+        """A page's ETag: a digest of its records' versions and of its links."""
+        digest = hashlib.sha256()
+        for row in page:
+            digest.update(f"{row['pk']}:{row['version']}.{row['embedded_version']};".encode())
+        digest.update(f"{paginator.get_next_link()} {paginator.get_previous_link()}".encode())
+        last_modified = page[0].get("list_last_modified") if page else None
+        return Validators(digest.hexdigest()[:32], last_modified)
+
+    def list(self, request, *args, **kwargs):
+        """A page, its validators read first (one query of ids, versions and times)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        paginator = self.paginator
+        if not isinstance(paginator, CursorPagination):
+            return super().list(request, *args, **kwargs)
+        ordering = [name.lstrip("-") for name in paginator.get_ordering(request, queryset, self)]
+        rows = queryset.prefetch_related(None).with_validators()
+        latest = self.list_last_modified()
+        if latest is not None:
+            rows = rows.annotate(list_last_modified=latest)
+        fields = ["pk", "version", "embedded_version", *ordering]
+        page = paginator.paginate_queryset(
+            rows.values(*fields, *(["list_last_modified"] if latest is not None else [])),
+            request,
+            view=self,
+        )
+        validators = self.page_validators(page, paginator)
+        if response := self.not_modified(validators):
+            return response
+        records = self.get_queryset().in_bulk([row["pk"] for row in page])
+        shown = [records[row["pk"]] for row in page if row["pk"] in records]
+        response = paginator.get_paginated_response(self.get_serializer(shown, many=True).data)
+        for header, value in self.conditional_headers(validators).items():
+            response[header] = value
+        return response
 
 
 class VersionedWritesMixin(VersionedMixin):
@@ -112,3 +264,57 @@ class VersionedWritesMixin(VersionedMixin):
             **self.record_argument(self.get_object()), expected=self.expected(), user=request.user
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+CONDITIONAL_READ_PATHS = re.compile(
+    r"^/api/v1/(claims|citations|sources|passages|authors)/(\{id\}/)?$"
+)
+READ_PARAMETERS = [
+    {
+        "in": "header",
+        "name": "If-None-Match",
+        "schema": {"type": "string"},
+        "description": "ETags of the copies you hold: 304 with no body while one is current "
+        "(weak comparison, `*` matches any).",
+    },
+    {
+        "in": "header",
+        "name": "If-Modified-Since",
+        "schema": {"type": "string"},
+        "description": "An HTTP date (a Last-Modified you read): 304 with no body unless "
+        "something changed after it. Ignored when If-None-Match is sent.",
+    },
+]
+READ_HEADERS = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "The representation's strong ETag: the record's version, then after "
+        "a dot the versions of the records it embeds; a list's: a digest of its page; "
+        "`-jsonld` ends a JSON-LD one's, and `-gzip` a gzipped one's.",
+    },
+    "Last-Modified": {
+        "schema": {"type": "string"},
+        "description": "When the record or one it embeds last changed; a claim or citation "
+        "list's: the latest write to any record. Absent on lists of other kinds.",
+    },
+}
+
+
+def document_conditional_reads(result, generator, request, public):
+    """Schema post-processing: the validators, preconditions and 304 of every record read."""
+    for path, operations in result.get("paths", {}).items():
+        operation = operations.get("get")
+        if operation is None or not CONDITIONAL_READ_PATHS.match(path):
+            continue
+        names = {parameter["name"] for parameter in operation.get("parameters", [])}
+        operation.setdefault("parameters", []).extend(
+            parameter for parameter in READ_PARAMETERS if parameter["name"] not in names
+        )
+        ok = operation["responses"].get("200", {})
+        ok["headers"] = {**READ_HEADERS, **ok.get("headers", {})}
+        operation["responses"]["304"] = {
+            "description": "Not modified: the copy named by If-None-Match or dated by "
+            "If-Modified-Since is current. No body; ETag and Last-Modified as for 200.",
+            "headers": READ_HEADERS,
+        }
+    return result

@@ -147,7 +147,8 @@ def record_error(exc, context) -> Response | None:
         if representation is not None:
             body[RECORD_KEYS[status_code]] = representation
             if status_code == 412:
-                headers["ETag"] = etag(exc.record)
+                entity_tag = getattr(view, "entity_tag", etag)
+                headers["ETag"] = entity_tag(exc.record)
     return Response(body, status=status_code, headers=headers)
 
 

@@ -1,6 +1,9 @@
 """Request plumbing for /api/ paths."""
 
+from django.middleware.gzip import GZipMiddleware
 from django.urls import is_valid_path
+
+from api.conditional import GZIP_SUFFIX
 
 
 class OptionalTrailingSlashMiddleware:
@@ -22,3 +25,25 @@ class OptionalTrailingSlashMiddleware:
                 request.path_info = f"{path}/"
                 request.path = f"{request.path}/"
         return self.get_response(request)
+
+
+class ApiGZipMiddleware(GZipMiddleware):
+    """Compress /api/ responses (JSON, JSON-LD, NDJSON streams) for clients that accept gzip.
+
+    Only /api/ paths: the admin's pages carry CSRF tokens beside reflected input,
+    which compression would expose to BREACH; API responses carry no such secret
+    (tokens travel in request headers). Static files come compressed from WhiteNoise.
+
+    Django would weaken a compressed response's ETag, which If-Match could then never
+    match: it stays strong instead, with GZIP_SUFFIX naming the coding (api.conditional
+    reads both).
+    """
+
+    def process_response(self, request, response):
+        if not request.path.startswith("/api/"):
+            return response
+        etag = response.get("ETag", "")
+        response = super().process_response(request, response)
+        if etag.startswith('"') and response.get("Content-Encoding") == "gzip":
+            response["ETag"] = f'{etag[:-1]}{GZIP_SUFFIX}"'
+        return response

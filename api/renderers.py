@@ -1,8 +1,11 @@
-"""Renderers beyond DRF's JSON."""
+"""Representations beside JSON: NDJSON streams, and JSON-LD (by `Accept` or `?format=jsonld`)."""
 
 import json
 
+from django.utils.cache import patch_vary_headers
 from rest_framework import renderers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 
@@ -26,3 +29,51 @@ class NDJSONRenderer(renderers.BaseRenderer):
         if data is None:
             return b""
         return json_line(data).encode(self.charset)
+
+
+class JSONLDRenderer(JSONRenderer):
+    """`application/ld+json`: the view's `linked_data(data)` maps its JSON to linked data."""
+
+    media_type = "application/ld+json"
+    format = "jsonld"
+    # A strong ETag names one representation: the JSON-LD one is not the JSON one.
+    etag_suffix = "-jsonld"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        view = renderer_context.get("view")
+        response = renderer_context.get("response")
+        if data is not None and response is not None and response.status_code < 400:
+            data = view.linked_data(data)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+class LinkedDataMixin:
+    """Offer JSON-LD beside JSON on the actions named in `linked_data_actions`.
+
+    The view defines `linked_data(data)`. Errors stay plain JSON in the one error
+    shape; every response says it varies with `Accept`.
+    """
+
+    linked_data_actions = ("list", "retrieve")
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) in self.linked_data_actions:
+            renderers.append(JSONLDRenderer())
+        return renderers
+
+    def linked_data(self, data):
+        raise NotImplementedError
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and isinstance(getattr(response, "accepted_renderer", None), JSONLDRenderer)
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        patch_vary_headers(response, ["Accept"])
+        return response

@@ -11,7 +11,7 @@ import binascii
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Max, Subquery
 
 from claims.models import Change, ChangeKind, Citation, Claim
 from claims.serializers import CitationDetailSerializer, ClaimSerializer
@@ -102,3 +102,13 @@ def current_records(changes: list[Change]) -> dict[tuple[str, str], dict]:
         for record in spec.queryset.filter(**{f"{spec.key}__in": ids}):
             records[(kind, str(getattr(record, spec.key)))] = spec.serializer(record).data
     return records
+
+
+def latest_change_at() -> Subquery:
+    """When the latest committed write to any claim, citation, passage, source or author was.
+
+    The Last-Modified of a list: a deletion leaves no row behind to date it, but it
+    leaves a change.
+    """
+    latest = Change.objects.filter(seq__isnull=False).order_by("-seq").values("at")[:1]
+    return Subquery(latest)

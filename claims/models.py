@@ -6,10 +6,23 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from simple_history.models import HistoricalRecords
 
-from sources.models import Author, Passage, Versioned, choices_check
+from sources.models import Author, Passage, Versioned, authors_last_changed, choices_check
 
 
 class Topic(models.Model):
@@ -87,6 +100,53 @@ class ClaimQuerySet(models.QuerySet):
             "passage__source__slug", "passage__start", "id"
         )
         return self.prefetch_related("topics", Prefetch("citations", queryset=citations))
+
+    def with_validators(self):
+        """Annotate `embedded_version` and `last_modified` (see sources' AuthorQuerySet).
+
+        A claim embeds its citations (their changes bump the claim's version already)
+        with their passages, sources and authors, whose own changes do not: their
+        versions are added up, and their latest change counts as the claim's.
+        """
+        citations = Citation.objects.filter(claim=OuterRef("pk")).order_by().values("claim")
+        cited_authors = Citation.objects.filter(claim=OuterRef(OuterRef("pk"))).values("author")
+        return self.annotate(
+            embedded_version=Coalesce(
+                Subquery(citations.annotate(total=Sum(EMBEDDED_IN_CITATION)).values("total")), 0
+            ),
+            last_modified=Greatest(
+                "updated_at",
+                Coalesce(
+                    Subquery(
+                        citations.annotate(latest=Max("passage__source__updated_at")).values(
+                            "latest"
+                        )
+                    ),
+                    "updated_at",
+                ),
+                Coalesce(authors_last_changed(Q(id__in=cited_authors)), "updated_at"),
+            ),
+        )
+
+
+# The versions of the records a citation's representation embeds: its passage, the
+# passage's source and the author (a citation may name none).
+EMBEDDED_IN_CITATION = (
+    F("passage__version") + F("passage__source__version") + Coalesce(F("author__version"), 0)
+)
+
+
+class CitationQuerySet(models.QuerySet):
+    def with_validators(self):
+        """Annotate `embedded_version` and `last_modified` (see sources' AuthorQuerySet)."""
+        return self.annotate(
+            embedded_version=EMBEDDED_IN_CITATION,
+            last_modified=Greatest(
+                "updated_at",
+                "passage__source__updated_at",
+                Coalesce(authors_last_changed(Q(id=OuterRef("author_id"))), "updated_at"),
+            ),
+        )
 
 
 def text_fingerprint(text: str) -> str:
@@ -206,6 +266,8 @@ class Citation(Versioned):
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CitationQuerySet.as_manager()
 
     history = HistoricalRecords()
 

@@ -9,16 +9,24 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.conditional import ETAG, IF_MATCH, VersionedWritesMixin
+from api.renderers import LinkedDataMixin
 from claims.feed import (
     InvalidCursor,
     changes_after,
     current_records,
     encode_cursor,
+    latest_change_at,
     position,
     public_id,
 )
 from claims.filters import CitationFilter, ClaimFilter
 from claims.history import claim_history
+from claims.jsonld import (
+    ClaimReviewListSerializer,
+    ClaimReviewSerializer,
+    claim_review_document,
+    claim_review_list,
+)
 from claims.models import ChangeKind, ChangeOperation, Citation, Claim
 from claims.serializers import (
     CitationCreateSerializer,
@@ -187,8 +195,21 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE]),
-    retrieve=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE], parameters=[ETAG]),
+    list=extend_schema(
+        examples=[CLAIM_RESPONSE_EXAMPLE],
+        responses={
+            (200, "application/json"): ClaimSerializer,
+            (200, "application/ld+json"): ClaimReviewListSerializer,
+        },
+    ),
+    retrieve=extend_schema(
+        examples=[CLAIM_RESPONSE_EXAMPLE],
+        parameters=[ETAG],
+        responses={
+            (200, "application/json"): ClaimSerializer,
+            (200, "application/ld+json"): ClaimReviewSerializer,
+        },
+    ),
     create=extend_schema(
         request=ClaimWriteSerializer,
         responses={201: ClaimSerializer},
@@ -216,7 +237,9 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         parameters=[IF_MATCH],
     ),
 )
-class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelViewSet):
+class ClaimViewSet(
+    LinkedDataMixin, VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelViewSet
+):
     """Claims, each with every citation that supports, refutes or discusses it.
 
     A citation carries the exact passage (text and W3C selectors), its source,
@@ -226,6 +249,10 @@ class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelVi
     `status=retracted` is asked for; a retracted claim stays readable at its own
     address. Each claim has an `ETag` (its version, bumped by every change to it
     or its citations); send it back as `If-Match` when you write.
+
+    With `Accept: application/ld+json` or `?format=jsonld`, a claim is a
+    schema.org `ClaimReview` (a list: an `ItemList` of them), its passages with
+    W3C Web Annotation selectors.
     """
 
     serializer_class = ClaimSerializer
@@ -242,6 +269,14 @@ class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelVi
         if self.action == "list" and "status" not in self.request.query_params:
             claims = claims.listed()
         return claims
+
+    def list_last_modified(self):
+        return latest_change_at()
+
+    def linked_data(self, data):
+        if self.action == "list":
+            return claim_review_list(data, self.request)
+        return claim_review_document(data, self.request)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -356,6 +391,9 @@ class CitationViewSet(
     ordering = ("-created_at", "-id")
     ordering_fields = ["created_at", "updated_at"]
     lookup_value_regex = ID_PATTERN
+
+    def list_last_modified(self):
+        return latest_change_at()
 
     def get_serializer_class(self):
         if self.action == "create":

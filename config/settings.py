@@ -29,6 +29,12 @@ CLAIMBASE_REQUIRE_IF_MATCH  default: off; on requires If-Match (an ETag) on ever
 DJANGO_SQLITE_TIMEOUT  seconds a SQLite writer waits for the write lock; default 20
 DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE  largest request body in bytes; default 6 MiB (6291456)
 CLAIMBASE_TOKEN_TTL_DAYS  days an API token lasts unless made otherwise; default 90, 0: forever
+CLAIMBASE_PUBLISHER_NAME  who publishes this database: the author of its ClaimReviews
+                      (JSON-LD); default: Claimbase
+CLAIMBASE_PUBLISHER_URL  that publisher's home page; default: this server's root URL
+CLAIMBASE_CORS_ALLOWED_ORIGINS  comma-separated origins (https://app.example.org) whose
+                      browser apps may write (POST, PATCH, DELETE); reads are open to any
+                      origin; default: none
 """
 
 from datetime import timedelta
@@ -90,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corsheaders",
     "knox",
     "django_filters",
     "drf_spectacular",
@@ -230,6 +237,11 @@ CORPUS_DIR = Path(environ.get("CLAIMBASE_CORPUS_DIR", BASE_DIR / "fixtures"))
 # Reads are public unless CLAIMBASE_PUBLIC_READS is off; writes need a curator's token.
 CLAIMBASE_PUBLIC_READS = env_flag("CLAIMBASE_PUBLIC_READS", default=True)
 
+# The author of the claims' schema.org ClaimReviews (claims/jsonld.py); the URL defaults
+# to the root of the server that answers.
+CLAIMBASE_PUBLISHER_NAME = environ.get("CLAIMBASE_PUBLISHER_NAME", "Claimbase")
+CLAIMBASE_PUBLISHER_URL = environ.get("CLAIMBASE_PUBLISHER_URL", "")
+
 # On: PATCH and DELETE must carry If-Match with the ETag read (428 without it).
 CLAIMBASE_REQUIRE_IF_MATCH = env_flag("CLAIMBASE_REQUIRE_IF_MATCH", default=False)
 
@@ -273,6 +285,27 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
+# CORS on /api/ (django-cors-headers, api.cors): any origin reads, the listed ones write.
+# The middleware goes before WhiteNoise and everything that can answer; gzip compresses
+# /api/ responses only (api.middleware.ApiGZipMiddleware), before the middleware that
+# writes bodies (the JSON errors) and after WhiteNoise, which serves static files
+# compressed already.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOWED_ORIGINS = env_list("CLAIMBASE_CORS_ALLOWED_ORIGINS", "")
+CORS_ALLOW_HEADERS = [
+    *("accept", "authorization", "content-type", "user-agent", "x-requested-with"),
+    *("if-match", "if-none-match", "if-modified-since"),
+]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
+CORS_PREFLIGHT_MAX_AGE = 86400
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("api.errors.ApiErrorMiddleware"), "api.middleware.ApiGZipMiddleware"
+)
+
 # API tokens (django-rest-knox): stored as SHA-512 digests, sent as `Token <token>`.
 CLAIMBASE_TOKEN_TTL_DAYS = int(environ.get("CLAIMBASE_TOKEN_TTL_DAYS", "90"))
 REST_KNOX = {
@@ -307,6 +340,9 @@ SPECTACULAR_SETTINGS = {
         "DatePrecisionEnum": "sources.models.DatePrecision",
     },
 }
+
+# The schema documents conditional reads (If-None-Match, If-Modified-Since, 304).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("api.conditional.document_conditional_reads")
 
 # One JSON object per log line on stderr, one line per request (api.request_log). 4xx and
 # 5xx are in the request line already; django.request adds the traceback of a 5xx.

@@ -4,8 +4,8 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Length
 from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
@@ -57,6 +57,31 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", "Year"
 
 
+NO_EMBEDDED_VERSION = Value(None, output_field=IntegerField())
+
+
+def authors_last_changed(authors: Q) -> Subquery:
+    """When the latest change to the authors `authors` selects was made (their history).
+
+    Authors keep no timestamp of their own; every write to one records a history entry.
+    """
+    history = Author.history.model.objects.filter(authors).order_by("-history_date")
+    return Subquery(history.values("history_date")[:1])
+
+
+class AuthorQuerySet(models.QuerySet):
+    def with_validators(self):
+        """Annotate what conditional requests compare: `embedded_version`, `last_modified`.
+
+        `embedded_version` adds up the versions of the records a representation
+        embeds (None: it embeds none); with the record's own version it is its ETag.
+        """
+        return self.annotate(
+            embedded_version=NO_EMBEDDED_VERSION,
+            last_modified=authors_last_changed(Q(id=OuterRef("pk"))),
+        )
+
+
 class Author(Versioned):
     """A person or organisation whose words a passage is."""
 
@@ -69,6 +94,8 @@ class Author(Versioned):
     description = models.TextField(blank=True)
     url = models.URLField(max_length=500, blank=True)
 
+    objects = AuthorQuerySet.as_manager()
+
     history = HistoricalRecords()
 
     class Meta:
@@ -77,6 +104,31 @@ class Author(Versioned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_validators(self):
+        """Annotate `embedded_version` and `last_modified` (see AuthorQuerySet): a source
+        embeds its authors, whose renaming changes its representation."""
+        links = SourceAuthor.objects.filter(source=OuterRef("pk")).order_by().values("source")
+        return self.annotate(
+            embedded_version=Coalesce(
+                Subquery(links.annotate(total=Sum("author__version")).values("total")), 0
+            ),
+            last_modified=Greatest(
+                "updated_at",
+                Coalesce(
+                    authors_last_changed(
+                        Q(
+                            id__in=SourceAuthor.objects.filter(
+                                source=OuterRef(OuterRef("pk"))
+                            ).values("author")
+                        )
+                    ),
+                    "updated_at",
+                ),
+            ),
+        )
 
 
 class Source(Versioned):
@@ -107,6 +159,8 @@ class Source(Versioned):
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceQuerySet.as_manager()
 
     history = HistoricalRecords()
 
@@ -163,6 +217,13 @@ class SourceAuthor(models.Model):
         return f"{self.author} ({self.position}) of {self.source}"
 
 
+class PassageQuerySet(models.QuerySet):
+    def with_validators(self):
+        """Annotate `embedded_version` and `last_modified` (see AuthorQuerySet): a passage
+        embeds nothing and never changes once made."""
+        return self.annotate(embedded_version=NO_EMBEDDED_VERSION, last_modified=F("created_at"))
+
+
 class Passage(Versioned):
     """A span of a source's text, addressed like a W3C Web Annotation.
 
@@ -179,6 +240,8 @@ class Passage(Versioned):
     prefix = models.TextField(blank=True)
     suffix = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PassageQuerySet.as_manager()
 
     history = HistoricalRecords()
 

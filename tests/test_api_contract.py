@@ -27,6 +27,9 @@ EXCLUDED_CHECKS = [
     schemathesis.checks.positive_data_acceptance,
 ]
 
+# Schemathesis's WSGI client asks for gzip but does not decompress what it gets.
+IDENTITY = {"Accept-Encoding": "identity"}
+
 
 @pytest.fixture(autouse=True)
 def connection_kept_between_requests():
@@ -55,14 +58,16 @@ def test_every_operation_documents_its_errors(api):
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_honours_its_schema_for_readers(case, db):
-    case.call_and_validate(excluded_checks=EXCLUDED_CHECKS)
+    case.call_and_validate(headers=IDENTITY, excluded_checks=EXCLUDED_CHECKS)
 
 
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_honours_its_schema_for_curators_and_staff(case, staff_api):
     token = staff_api._credentials["HTTP_AUTHORIZATION"]
-    case.call_and_validate(headers={"Authorization": token}, excluded_checks=EXCLUDED_CHECKS)
+    case.call_and_validate(
+        headers={"Authorization": token, **IDENTITY}, excluded_checks=EXCLUDED_CHECKS
+    )
 
 
 LISTS = ["claim-list", "citation-list", "source-list", "passage-list", "author-list"]
