@@ -241,6 +241,8 @@ def query_string_too_long(request) -> bool:
 class ErrorSerializer(serializers.Serializer):
     """The one shape of every error response."""
 
+    optional_in_response = ("errors", "current", "existing")
+
     type = serializers.CharField(help_text="Machine-readable code, e.g. `validation_error`.")
     title = serializers.CharField(help_text="Short summary of the kind of error.")
     status = serializers.IntegerField(help_text="The HTTP status code.")

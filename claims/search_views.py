@@ -165,7 +165,6 @@ class ClaimLookupView(APIView):
         ],
         responses={200: LookupResponseSerializer},
         examples=[LOOKUP_RESPONSE_EXAMPLE, UNRELATED_RESPONSE_EXAMPLE],
-        tags=["claims"],
     )
     def get(self, request: Request) -> Response:
         params = LookupQuerySerializer(data=request.query_params)
@@ -179,7 +178,6 @@ class ClaimLookupView(APIView):
         request=LookupRequestSerializer,
         responses={200: LookupResponseSerializer},
         examples=[LOOKUP_REQUEST_EXAMPLE, LOOKUP_RESPONSE_EXAMPLE, UNRELATED_RESPONSE_EXAMPLE],
-        tags=["claims"],
     )
     def post(self, request: Request) -> Response:
         body = LookupRequestSerializer(data=request.data)

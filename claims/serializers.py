@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from claims.history import HistoryChangeType, HistoryObject
 from claims.models import Attribution, Citation, Claim, ClaimStatus, Stance, Verdict
 from sources.models import Author, Passage, Source
 from sources.serializers import (
@@ -180,17 +181,19 @@ class ClaimUpdateSerializer(ClaimWriteSerializer):
 
 
 class FieldChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    old = serializers.JSONField(allow_null=True)
-    new = serializers.JSONField(allow_null=True)
+    """One field's change: records named by their API ids (claims by UUID, users by name)."""
+
+    field = serializers.CharField(help_text="The field's name, e.g. `text`, `stance`, `author`.")
+    old = serializers.JSONField(allow_null=True, help_text="The value before; null on creation.")
+    new = serializers.JSONField(allow_null=True, help_text="The value after.")
 
 
 class HistoryEntrySerializer(serializers.Serializer):
     """One recorded change to a claim or to one of its citations."""
 
-    object = serializers.ChoiceField(choices=["claim", "citation"])
+    object = serializers.ChoiceField(choices=HistoryObject.choices)
     object_id = serializers.CharField(help_text="The claim's id or the citation's id.")
-    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    type = serializers.ChoiceField(choices=HistoryChangeType.choices)
     date = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True, help_text="Who made the change, if known.")
     changes = FieldChangeSerializer(many=True)

@@ -3,12 +3,13 @@
 from urllib.parse import urlencode
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.conditional import ETAG, IF_MATCH, VersionedWritesMixin
+from api.pagination import LimitOffsetPagination
 from claims.feed import (
     InvalidCursor,
     changes_after,
@@ -151,11 +152,6 @@ CITATION_EXAMPLES = [
 ]
 
 
-class HistoryPagination(pagination.LimitOffsetPagination):
-    default_limit = 50
-    max_limit = 200
-
-
 class RetractSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5_000, help_text="Why the claim is retracted.")
 
@@ -187,9 +183,24 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE]),
-    retrieve=extend_schema(examples=[CLAIM_RESPONSE_EXAMPLE], parameters=[ETAG]),
+    list=extend_schema(
+        summary="List claims",
+        description="Claims with their citations and verdicts, newest first, a page at a time "
+        "(follow `next`). Filter by text, stance, verdict, author, source, topic, status, "
+        "language, update time or the period a claim is about. Retracted claims are left out "
+        "unless `status=retracted` is asked for.",
+        examples=[CLAIM_RESPONSE_EXAMPLE],
+    ),
+    retrieve=extend_schema(
+        summary="Read a claim",
+        description="One claim by its UUID, with every citation (passage, source, author, "
+        "stance) and its verdict; retracted claims stay readable here. The `ETag` header is "
+        "its version: send it back as `If-Match` when you write.",
+        examples=[CLAIM_RESPONSE_EXAMPLE],
+        parameters=[ETAG],
+    ),
     create=extend_schema(
+        summary="Create a claim with its citations",
         request=ClaimWriteSerializer,
         responses={201: ClaimSerializer},
         examples=[CLAIM_EXAMPLE, CLAIM_RESPONSE_EXAMPLE],
@@ -201,6 +212,7 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         "refused with 409 and the stored claim in `existing`.",
     ),
     partial_update=extend_schema(
+        summary="Change a claim",
         request=ClaimUpdateSerializer,
         responses=ClaimSerializer,
         examples=[CLAIM_RESPONSE_EXAMPLE],
@@ -211,6 +223,7 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         **WRITE,
     ),
     destroy=extend_schema(
+        summary="Delete a claim",
         description="Delete a claim and its citations (needs the delete permission); the "
         "cited passages stay. Prefer retracting.",
         parameters=[IF_MATCH],
@@ -266,8 +279,18 @@ class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelVi
         claim = claim_update(claim=claim, edited_by=request.user, expected=self.expected(), **data)
         return self.respond(claim)
 
-    @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
-    @action(detail=True, methods=["get"], pagination_class=HistoryPagination, filter_backends=[])
+    @extend_schema(
+        operation_id="claims_history",
+        summary="Read a claim's history",
+        description="Every recorded change to this claim and to its citations, newest first: "
+        "what changed (each field's old and new value), who made the change and when. Records "
+        "are named by their API ids: the claim by its UUID, users by username.",
+        responses=HistoryEntrySerializer(many=True),
+        filters=False,
+    )
+    @action(
+        detail=True, methods=["get"], pagination_class=LimitOffsetPagination, filter_backends=[]
+    )
     def history(self, request, id=None):
         """Every recorded change to this claim and its citations: who, when, what; newest first."""
         entries = claim_history(self.get_object())
@@ -276,6 +299,11 @@ class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelVi
         return paginator.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
     @extend_schema(
+        operation_id="claims_retract",
+        summary="Retract a claim",
+        description="Retract a published or draft claim, with the reason (curators): it stays "
+        "readable at its address, with its reason, but leaves default lists and the lookup. "
+        "You are recorded as its reviewer. Send `If-Match` with the ETag you read.",
         request=RetractSerializer,
         responses=ClaimSerializer,
         examples=[CLAIM_RESPONSE_EXAMPLE],
@@ -296,6 +324,10 @@ class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelVi
         return self.respond(claim)
 
     @extend_schema(
+        operation_id="claims_reinstate",
+        summary="Reinstate a retracted claim",
+        description="Publish a retracted claim again, with the reason (curators); you are "
+        "recorded as its reviewer. Send `If-Match` with the ETag you read.",
         request=ReinstateSerializer,
         responses=ClaimSerializer,
         examples=[CLAIM_RESPONSE_EXAMPLE],
@@ -317,9 +349,21 @@ class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelVi
 
 
 @extend_schema_view(
-    list=extend_schema(examples=CITATION_EXAMPLES[:1]),
-    retrieve=extend_schema(examples=CITATION_EXAMPLES[:1], parameters=[ETAG]),
+    list=extend_schema(
+        summary="List citations",
+        description="Citations, newest first, a page at a time: each a passage cited for a "
+        "claim, with its stance, author and source. Filter by claim, stance, author or source.",
+        examples=CITATION_EXAMPLES[:1],
+    ),
+    retrieve=extend_schema(
+        summary="Read a citation",
+        description="One citation: the claim it is for, the passage with its selectors, its "
+        "source, whose words it is and its stance. The `ETag` header is its version.",
+        examples=CITATION_EXAMPLES[:1],
+        parameters=[ETAG],
+    ),
     create=extend_schema(
+        summary="Cite a passage for a claim",
         request=CitationCreateSerializer,
         responses={201: CitationDetailSerializer},
         examples=CITATION_EXAMPLES,
@@ -328,12 +372,16 @@ class ClaimViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelVi
         "claim is refused with 409 and that citation in `existing`.",
     ),
     partial_update=extend_schema(
+        summary="Change a citation",
+        description="Change a citation's stance, author, attribution or note (curators); the "
+        "passage and claim stay. Send `If-Match` with the ETag you read: a stale one gets 412.",
         request=CitationUpdateSerializer,
         responses=CitationDetailSerializer,
         examples=CITATION_EXAMPLES[:1],
         **WRITE,
     ),
     destroy=extend_schema(
+        summary="Remove a citation",
         description="Remove a citation from its claim (curators); the passage stays.",
         parameters=[IF_MATCH],
     ),
@@ -416,7 +464,12 @@ class ChangeFeedView(APIView):
     """
 
     @extend_schema(
-        tags=["changes"],
+        operation_id="changes_list",
+        summary="Read the change feed",
+        description="Every creation, update and deletion of claims, citations, passages, "
+        "sources and authors, oldest first, a page at a time. Apply each page to your copy "
+        "and poll `next` (or pass `cursor` as `since`): a change committed while you read is "
+        "never skipped. Deleted records come with null `data`.",
         parameters=[ChangeQuerySerializer],
         responses=ChangePageSerializer,
         filters=False,
