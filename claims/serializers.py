@@ -1,6 +1,6 @@
 """Claims and citations as the API shows and accepts them."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from claims.history import HistoryChangeType, HistoryObject
@@ -32,6 +32,8 @@ class CitationDetailSerializer(CitationSerializer):
         fields = ["id", "claim", *CitationSerializer.Meta.fields[1:], "created_at", "updated_at"]
 
 
+# Not `Verdict`: a component with a property of its own name trips client generators.
+@extend_schema_serializer(component_name="ClaimVerdict")
 class VerdictSerializer(serializers.Serializer):
     """The verdict derived from a claim's citations, with the counts behind it."""
 
