@@ -270,7 +270,8 @@ ERROR_DESCRIPTIONS = {
     "405": "The method is not allowed here.",
     "406": "The Accept header asks for a representation this endpoint cannot give.",
     "409": "The resource is referenced by evidence and cannot be deleted, or the record to "
-    "create is stored already (`existing` holds it).",
+    "create, or the record as changed, is stored already: the same statement, slug or URL "
+    "(`existing` holds it).",
     "412": "The If-Match header names a version that is no longer current: `current` holds "
     "the record as it is now (and the ETag header its version). Merge and retry.",
     "428": "This server requires If-Match on writes: send the ETag of the version you read.",

@@ -9,6 +9,13 @@ from drf_spectacular.utils import OpenApiResponse
 from api.errors import ERROR_DESCRIPTIONS, ERROR_EXAMPLES, ErrorSerializer
 from api.filters import non_empty
 
+# A schema says what a request looks like, not which records exist or what a text says.
+REFUSED_ON_MERITS = (
+    "Also for a well-formed request refused on its merits: an id or slug that names no "
+    "record, a quote that is not in the source text, a status change the workflow does not "
+    "allow, a period that ends before it starts."
+)
+
 # Operations under these paths are tagged apart from the resource their path starts with.
 PATH_TAGS = {("claims", "lookup"): "lookup", ("claims", "check-document"): "lookup"}
 
@@ -56,7 +63,7 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("413")
         elif not settings.CLAIMBASE_PUBLIC_READS:
             codes += ["401", "403"]
-        if self.method == "DELETE":
+        if self.method in ("DELETE", "PATCH"):
             codes.append("409")
         if getattr(self.view, "versioned", False):
             if self.method in ("PATCH", "DELETE") or (
@@ -73,9 +80,12 @@ class AutoSchema(SpectacularAutoSchema):
             return responses
         for code in self._error_codes():
             if code not in responses:
+                description = ERROR_DESCRIPTIONS[code]
+                if code == "400" and self.method in ("POST", "PATCH"):
+                    description += " " + REFUSED_ON_MERITS
                 response = OpenApiResponse(
                     ErrorSerializer,
-                    description=ERROR_DESCRIPTIONS[code],
+                    description=description,
                     examples=ERROR_EXAMPLES.get(code, []),
                 )
                 responses[code] = self._get_response_for_code(response, code)
@@ -112,4 +122,52 @@ def describe_path_ids(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and not parameter.get("description"):
                     parameter["description"] = PATH_ID_DESCRIPTIONS.get(resource, "Identifier.")
+                if parameter["in"] == "path" and resource == "claims":
+                    parameter["schema"]["format"] = "uuid"
+    return result
+
+
+# Where a created record leads: the operations that take its id (and its ETag as If-Match).
+FOLLOW_UPS = {
+    "claims": ["retrieve", "partial_update", "destroy", "history", "retract", "reinstate"],
+    "citations": ["retrieve", "partial_update", "destroy"],
+    "sources": ["retrieve", "partial_update", "destroy", "anchor"],
+    "passages": ["retrieve"],
+    "authors": ["retrieve", "partial_update", "destroy"],
+}
+WRITES_WITH_IF_MATCH = {"partial_update", "destroy", "retract", "reinstate"}
+
+
+def link_created_records(result, generator, request, public):
+    """Schema post-processing: OpenAPI links from each create to what takes the new id.
+
+    Clients and stateful testers follow them: `POST /claims/` → `GET /claims/{id}/`,
+    with the created record's `ETag` as the `If-Match` of the writes.
+    """
+    operation_ids = {
+        operation["operationId"]
+        for operations in result.get("paths", {}).values()
+        for operation in operations.values()
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            resource, _, action = operation["operationId"].partition("_")
+            created = operation["responses"].get("201")
+            if action != "create" or created is None:
+                continue
+            links = {}
+            for follow_up in FOLLOW_UPS.get(resource, []):
+                target = f"{resource}_{follow_up}"
+                if target not in operation_ids:
+                    continue
+                parameters = {"path.id": "$response.body#/id"}
+                if follow_up in WRITES_WITH_IF_MATCH:
+                    parameters["header.If-Match"] = "$response.header.ETag"
+                links[follow_up] = {
+                    "operationId": target,
+                    "parameters": parameters,
+                    "description": f"The created record's `id` as `{{id}}` of {target}.",
+                }
+            if links:
+                created["links"] = links
     return result

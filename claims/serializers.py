@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from api.strict import StrictTypes
 from claims.history import HistoryChangeType, HistoryObject
 from claims.models import Attribution, Citation, Claim, ClaimStatus, Stance, Verdict
 from sources.models import Author, Passage, Source
@@ -47,7 +48,7 @@ class VerdictSerializer(serializers.Serializer):
     refuting_authors = serializers.IntegerField()
 
 
-class PeriodSerializer(serializers.Serializer):
+class PeriodSerializer(StrictTypes, serializers.Serializer):
     """The date or period a claim is about."""
 
     start = serializers.DateField(source="period_start", allow_null=True, required=False)
@@ -92,7 +93,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         return VerdictSerializer(claim).data
 
 
-class CitationInputSerializer(serializers.Serializer):
+class CitationInputSerializer(StrictTypes, serializers.Serializer):
     """A citation to add: a quote of a source (anchored server-side) or an existing passage."""
 
     source = serializers.PrimaryKeyRelatedField(
@@ -140,7 +141,7 @@ class CitationCreateSerializer(CitationInputSerializer):
     )
 
 
-class CitationUpdateSerializer(serializers.ModelSerializer):
+class CitationUpdateSerializer(StrictTypes, serializers.ModelSerializer):
     author = serializers.SlugRelatedField(
         slug_field="slug", queryset=Author.objects.all(), required=False, allow_null=True
     )
@@ -156,7 +157,7 @@ EDITABLE_STATUSES = [
 ]
 
 
-class ClaimWriteSerializer(serializers.Serializer):
+class ClaimWriteSerializer(StrictTypes, serializers.Serializer):
     """A claim to create, with its citations, in one request."""
 
     text = serializers.CharField(max_length=5_000)

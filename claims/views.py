@@ -10,11 +10,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.conditional import ETAG, IF_MATCH, VersionedWritesMixin
+from api.filters import refuse_empty
 from api.pagination import LimitOffsetPagination
+from api.strict import StrictTypes
 from claims.feed import (
     InvalidCursor,
     changes_after,
@@ -74,7 +77,7 @@ CLAIM_EXAMPLE = OpenApiExample(
 CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
     "The Skripal claim of the seed corpus",
     value={
-        "id": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+        "id": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
         "slug": "japan-did-not-expel-russian-diplomats-after-skripal",
         "text": "Japan did not expel Russian diplomats after the Skripal poisoning.",
         "language": "en",
@@ -94,7 +97,7 @@ CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
         },
         "citations": [
             {
-                "id": 274,
+                "id": 271,
                 "stance": "supports",
                 "attribution": "author",
                 "note": "",
@@ -105,7 +108,7 @@ CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
                     "kind": "person",
                 },
                 "passage": {
-                    "id": 271,
+                    "id": 268,
                     "exact": SKRIPAL_QUOTE,
                     "prefix": "or fear of antagonizing Russia. ",
                     "suffix": ". What is more, despite being pr",
@@ -136,7 +139,7 @@ CITATION_EXAMPLES = [
         "A citation of the seed corpus",
         response_only=True,
         value={
-            "claim": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+            "claim": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
             **CLAIM_RESPONSE_EXAMPLE.value["citations"][0],
             "created_at": "2026-11-23T18:50:12Z",
             "updated_at": "2026-11-23T18:50:12Z",
@@ -146,7 +149,7 @@ CITATION_EXAMPLES = [
         "Cite a quoted speaker",
         request_only=True,
         value={
-            "claim": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+            "claim": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
             "source": 4,
             "quote": "We think that we have no territorial problems",
             "stance": "refutes",
@@ -157,11 +160,11 @@ CITATION_EXAMPLES = [
 ]
 
 
-class RetractSerializer(serializers.Serializer):
+class RetractSerializer(StrictTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=5_000, help_text="Why the claim is retracted.")
 
 
-class ReinstateSerializer(serializers.Serializer):
+class ReinstateSerializer(StrictTypes, serializers.Serializer):
     reason = serializers.CharField(
         max_length=5_000, help_text="Why the retracted claim is published again."
     )
@@ -482,18 +485,21 @@ class ChangeFeedView(APIView):
         filters=False,
     )
     def get(self, request):
+        refuse_empty(request, ChangeQuerySerializer().fields)
         query = ChangeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         since = query.validated_data.get("since")
         try:
             cursor = decode_cursor(since) if since else None
         except InvalidCursor:
-            raise serializers.ValidationError({"since": "Not a cursor of this feed."}) from None
+            # As lists answer a cursor they did not make: no such page.
+            raise NotFound("`since` is not a cursor of this feed.") from None
         changes = changes_after(cursor, query.validated_data["limit"])
         records = current_records(changes)
         if changes:
             cursor = changes[-1].seq
-        token = encode_cursor(cursor) if cursor is not None else ""
+        # Numbers start at 1: 0 stands before the first change, so a cursor is never empty.
+        token = encode_cursor(cursor if cursor is not None else 0)
         next_url = request.build_absolute_uri(
             f"{request.path}?{urlencode({'since': token, 'limit': query.validated_data['limit']})}"
         )

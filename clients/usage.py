@@ -28,7 +28,7 @@ def tour(base_url: str, token: str) -> dict[str, object]:
         if not isinstance(page, PaginatedClaimList):
             raise SystemExit(f"listing claims failed: {page}")
         first = page.results[0]
-        claim = claims_retrieve.sync(str(first.id), client=client)
+        claim = claims_retrieve.sync(first.id, client=client)
         if not isinstance(claim, Claim):
             raise SystemExit(f"reading claim {first.id} failed: {claim}")
         feed = changes_list.sync(client=client, limit=10)

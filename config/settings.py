@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.describe_path_ids",
+        "api.schema.link_created_records",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StanceEnum": "claims.models.Stance",

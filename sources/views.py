@@ -98,7 +98,7 @@ PASSAGE_EXAMPLES = [
         "A passage of the seed corpus",
         response_only=True,
         value={
-            "id": 271,
+            "id": 268,
             "source": 5,
             "start": 5725,
             "end": 5826,

@@ -87,3 +87,54 @@ def test_free_text_filters_declare_that_they_cannot_be_empty(schema):
             declared = parameter["schema"]
             if parameter["in"] == "query" and declared.get("type") == "string":
                 assert declared.get("minLength") == 1 or "enum" in declared, (path, parameter)
+
+
+TIMESTAMPS = {"created_at", "updated_at", "reviewed_at"}
+
+
+def without_timestamps(value):
+    if isinstance(value, dict):
+        return {k: without_timestamps(v) for k, v in value.items() if k not in TIMESTAMPS}
+    if isinstance(value, list):
+        return [without_timestamps(item) for item in value]
+    return value
+
+
+def response_example(schema: dict, path: str, method: str = "get") -> dict:
+    content = schema["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+    return next(iter(content["examples"].values()))["value"]
+
+
+@pytest.mark.parametrize(
+    ("path", "read"),
+    [
+        ("/api/v1/claims/{id}/", "/api/v1/claims/{id}/"),
+        ("/api/v1/citations/{id}/", "/api/v1/citations/{id}/"),
+        ("/api/v1/passages/{id}/", "/api/v1/passages/{id}/"),
+        ("/api/v1/authors/{id}/", "/api/v1/authors/{id}/"),
+    ],
+)
+def test_a_response_example_is_what_the_api_answers_for_its_seed_record(
+    api, corpus, schema, path, read
+):
+    example = response_example(schema, path)
+    response = api.get(read.format(id=example["id"]))
+    assert response.status_code == 200
+    assert without_timestamps(response.json()) == without_timestamps(example)
+
+
+def test_the_source_list_example_is_a_seed_source_as_listed(api, corpus, schema):
+    example = response_example(schema, "/api/v1/sources/")["results"][0]
+    listed = api.get("/api/v1/sources/", {"page_size": 100}).json()["results"]
+    (source,) = [s for s in listed if s["id"] == example["id"]]
+    assert without_timestamps(source) == without_timestamps(example)
+
+
+def test_the_lookup_example_finds_the_claim_and_citation_it_shows(api, corpus, schema):
+    example = response_example(schema, "/api/v1/claims/lookup/")
+    found = api.get("/api/v1/claims/lookup/", {"q": example["query"]}).json()["results"]
+    best, shown = found[0], example["results"][0]
+    assert best["claim"]["id"] == shown["claim"]["id"]
+    assert shown["highlights"]["passages"][0]["citation"] in {
+        citation["id"] for citation in best["claim"]["citations"]
+    }
