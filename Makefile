@@ -8,7 +8,7 @@ PORT   ?= 8000
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install install-dev install-browser migrate load run dev test test-browser lint format
+.PHONY: install install-dev install-browser migrate load run dev test test-browser lint format clients
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,21 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Clients generated from the schema into clients/generated/ (never committed) and
+# type-checked: openapi-python-client + mypy --strict on clients/usage.py, and
+# openapi-typescript + tsc --strict on clients/usage.ts (npm packages pinned in clients/).
+CLIENTS := clients/generated
+
+clients/node_modules/.package-lock.json: clients/package-lock.json
+	cd clients && npm ci --no-audit --no-fund --loglevel=error
+
+clients: install-dev clients/node_modules/.package-lock.json
+	rm -rf $(CLIENTS) && mkdir -p $(CLIENTS)/python
+	$(BIN)/python manage.py spectacular --format openapi-json --validate --fail-on-warn \
+		--file $(CLIENTS)/schema.json
+	$(BIN)/openapi-python-client generate --path $(CLIENTS)/schema.json --meta none \
+		--config clients/openapi-python-client.yaml --output-path $(CLIENTS)/python/claimbase_client
+	MYPYPATH=$(CLIENTS)/python $(BIN)/mypy --strict --cache-dir $(CLIENTS)/.mypy_cache clients/usage.py
+	cd clients && npx --no-install openapi-typescript generated/schema.json --output generated/schema.d.ts
+	cd clients && npx --no-install tsc --project tsconfig.json

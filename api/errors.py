@@ -242,6 +242,8 @@ def query_string_too_long(request) -> bool:
 class ErrorSerializer(serializers.Serializer):
     """The one shape of every error response."""
 
+    optional_in_response = ("errors", "current", "existing")
+
     type = serializers.CharField(help_text="Machine-readable code, e.g. `validation_error`.")
     title = serializers.CharField(help_text="Short summary of the kind of error.")
     status = serializers.IntegerField(help_text="The HTTP status code.")
@@ -269,7 +271,8 @@ ERROR_DESCRIPTIONS = {
     "405": "The method is not allowed here.",
     "406": "The Accept header asks for a representation this endpoint cannot give.",
     "409": "The resource is referenced by evidence and cannot be deleted, or the record to "
-    "create is stored already (`existing` holds it).",
+    "create, or the record as changed, is stored already: the same statement, slug or URL "
+    "(`existing` holds it).",
     "412": "The If-Match header names a version that is no longer current: `current` holds "
     "the record as it is now (and the ETag header its version). Merge and retry.",
     "428": "This server requires If-Match on writes: send the ETag of the version you read.",

@@ -1,11 +1,46 @@
 """Query parameters with documented bounds, refused with a 400 before any query runs."""
 
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
 MAX_ORDERING_LENGTH = 200
+EMPTY_VALUE = "Give a value, or leave the parameter out."
+
+
+def refuse_empty(request, names) -> None:
+    """A 400 naming each of these query parameters that is present with an empty value.
+
+    An empty filter would otherwise be ignored: the answer would not be what was asked.
+    """
+    empty = {
+        name: [EMPTY_VALUE]
+        for name in names
+        if any(value == "" for value in request.query_params.getlist(name))
+    }
+    if empty:
+        raise ValidationError(empty)
+
+
+def non_empty(parameters: list[dict]) -> list[dict]:
+    """Declare `minLength: 1` on every free-text query parameter."""
+    for parameter in parameters:
+        schema = parameter.get("schema", {})
+        if schema.get("type") == "string" and "enum" not in schema:
+            schema.setdefault("minLength", 1)
+    return parameters
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend; an empty value of a declared filter is a 400, not no filter."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            refuse_empty(request, filterset_class.base_filters)
+        return super().filter_queryset(request, queryset, view)
 
 
 class TextFilter(django_filters.CharFilter):
@@ -28,6 +63,7 @@ class OrderingFilter(filters.OrderingFilter):
     """DRF's ordering, with a bounded `ordering` parameter."""
 
     def get_ordering(self, request, queryset, view):
+        refuse_empty(request, [self.ordering_param])
         value = request.query_params.get(self.ordering_param, "")
         if len(value) > MAX_ORDERING_LENGTH:
             raise ValidationError(

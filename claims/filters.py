@@ -1,9 +1,8 @@
 """Query filters for claims and citations."""
 
-from datetime import UTC
+from datetime import MAXYEAR, UTC, datetime
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django_filters.fields import IsoDateTimeField
 
@@ -18,16 +17,17 @@ def cited(*conditions: Q, **lookups) -> Exists:
 
 
 class UTCDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time, in UTC; one that leaves the calendar in UTC is invalid."""
+    """An ISO 8601 date-time, in UTC (one past the calendar in UTC: its first or last instant)."""
 
     def to_python(self, value):
         value = super().to_python(value)
         try:
             return value.astimezone(UTC) if value else value
-        except OverflowError as exc:  # 9999-12-31T23:00-02:00 is in year 10000 in UTC
-            raise forms.ValidationError(
-                "The date-time is out of range once converted to UTC.", code="invalid"
-            ) from exc
+        except OverflowError:
+            # 9999-12-31T23:00-02:00 is in year 10000 in UTC: a valid date-time, after
+            # every stored one (and 0001-01-01T00:00+01:00 before every one).
+            edge = datetime.max if value.year == MAXYEAR else datetime.min
+            return edge.replace(tzinfo=UTC)
 
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -4,9 +4,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
 
+from django.contrib.auth import get_user_model
+from django.db import models
+
 from claims.models import Citation, Claim, Topic
 
-CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+class HistoryObject(models.TextChoices):
+    CLAIM = "claim", "Claim"
+    CITATION = "citation", "Citation"
+
+
+class HistoryChangeType(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    DELETED = "deleted", "Deleted"
+
+
+CHANGE_TYPES = {
+    "+": HistoryChangeType.CREATED,
+    "~": HistoryChangeType.CHANGED,
+    "-": HistoryChangeType.DELETED,
+}
 UNTRACKED = {"id", "created_at", "updated_at", "version", "fingerprint"}
 
 
@@ -29,12 +48,27 @@ def plain(value):
     return str(value)
 
 
-def related(value):
-    """A recorded value; an m2m field's rows (topics) as the sorted slugs they name."""
-    if isinstance(value, list):
+def public_keys() -> dict:
+    """How the API names the records a foreign key may point to, where not by number."""
+    return {Claim: "uuid", get_user_model(): get_user_model().USERNAME_FIELD}
+
+
+def public(model, name: str, value):
+    """A recorded value as the API names it: a claim by its UUID, a user by username.
+
+    Passages, sources, authors and citations keep their numbers: those are their ids
+    in the API. A record deleted since is named by what was recorded.
+    """
+    if isinstance(value, list):  # an m2m field's rows (topics), as the sorted slugs they name
         ids = [row.get("topic") for row in value if isinstance(row, dict)]
         return sorted(Topic.objects.filter(pk__in=ids).values_list("slug", flat=True))
-    return plain(value)
+    model_field = model._meta.get_field(name)
+    key = public_keys().get(model_field.related_model) if model_field.many_to_one else None
+    if key is None or value is None:
+        return plain(value)
+    target = model_field.related_model
+    found = target._default_manager.filter(pk=value).values_list(key, flat=True)
+    return plain(next(iter(found), value))
 
 
 def entries_of(records: list, kind: str, object_id) -> list[HistoryEntry]:
@@ -42,15 +76,25 @@ def entries_of(records: list, kind: str, object_id) -> list[HistoryEntry]:
     entries = []
     for previous, record in pairwise([None, *records]):
         if previous is None or record.history_type != "~":
+            model = record.instance_type
             changes = [
-                {"field": f.attname, "old": None, "new": plain(getattr(record, f.attname))}
-                for f in record.instance_type._meta.fields
-                if f.attname not in UNTRACKED and record.history_type == "+"
+                {
+                    "field": f.name,
+                    "old": None,
+                    "new": public(model, f.name, getattr(record, f.attname)),
+                }
+                for f in model._meta.fields
+                if f.name not in UNTRACKED and record.history_type == "+"
             ]
         else:
             delta = record.diff_against(previous, excluded_fields=UNTRACKED)
+            model = record.instance_type
             changes = [
-                {"field": change.field, "old": related(change.old), "new": related(change.new)}
+                {
+                    "field": change.field,
+                    "old": public(model, change.field, change.old),
+                    "new": public(model, change.field, change.new),
+                }
                 for change in delta.changes
             ]
             if not changes:

@@ -6,7 +6,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import refuse_empty
 from api.permissions import ReadAccess
+from api.strict import StrictTypes
 from claims.models import Claim
 from claims.search import MAX_LIMIT, Match, lookup
 from claims.serializers import ClaimSerializer
@@ -40,7 +42,7 @@ class LookupQuerySerializer(serializers.Serializer):
     limit = limit_field()
 
 
-class LookupRequestSerializer(serializers.Serializer):
+class LookupRequestSerializer(StrictTypes, serializers.Serializer):
     """The JSON body of POST /claims/lookup/, for statements too long for a URL."""
 
     text = statement_field()
@@ -165,9 +167,9 @@ class ClaimLookupView(APIView):
         ],
         responses={200: LookupResponseSerializer},
         examples=[LOOKUP_RESPONSE_EXAMPLE, UNRELATED_RESPONSE_EXAMPLE],
-        tags=["claims"],
     )
     def get(self, request: Request) -> Response:
+        refuse_empty(request, LookupQuerySerializer().fields)
         params = LookupQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return self.matches(params.validated_data["q"], limit=params.validated_data["limit"])
@@ -179,7 +181,6 @@ class ClaimLookupView(APIView):
         request=LookupRequestSerializer,
         responses={200: LookupResponseSerializer},
         examples=[LOOKUP_REQUEST_EXAMPLE, LOOKUP_RESPONSE_EXAMPLE, UNRELATED_RESPONSE_EXAMPLE],
-        tags=["claims"],
     )
     def post(self, request: Request) -> Response:
         body = LookupRequestSerializer(data=request.data)

@@ -1,8 +1,10 @@
 """Claims and citations as the API shows and accepts them."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from api.strict import StrictTypes
+from claims.history import HistoryChangeType, HistoryObject
 from claims.models import Attribution, Citation, Claim, ClaimStatus, Stance, Verdict
 from sources.models import Author, Passage, Source
 from sources.serializers import (
@@ -31,6 +33,8 @@ class CitationDetailSerializer(CitationSerializer):
         fields = ["id", "claim", *CitationSerializer.Meta.fields[1:], "created_at", "updated_at"]
 
 
+# Not `Verdict`: a component with a property of its own name trips client generators.
+@extend_schema_serializer(component_name="ClaimVerdict")
 class VerdictSerializer(serializers.Serializer):
     """The verdict derived from a claim's citations, with the counts behind it."""
 
@@ -44,7 +48,7 @@ class VerdictSerializer(serializers.Serializer):
     refuting_authors = serializers.IntegerField()
 
 
-class PeriodSerializer(serializers.Serializer):
+class PeriodSerializer(StrictTypes, serializers.Serializer):
     """The date or period a claim is about."""
 
     start = serializers.DateField(source="period_start", allow_null=True, required=False)
@@ -89,7 +93,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         return VerdictSerializer(claim).data
 
 
-class CitationInputSerializer(serializers.Serializer):
+class CitationInputSerializer(StrictTypes, serializers.Serializer):
     """A citation to add: a quote of a source (anchored server-side) or an existing passage."""
 
     source = serializers.PrimaryKeyRelatedField(
@@ -137,7 +141,7 @@ class CitationCreateSerializer(CitationInputSerializer):
     )
 
 
-class CitationUpdateSerializer(serializers.ModelSerializer):
+class CitationUpdateSerializer(StrictTypes, serializers.ModelSerializer):
     author = serializers.SlugRelatedField(
         slug_field="slug", queryset=Author.objects.all(), required=False, allow_null=True
     )
@@ -153,7 +157,7 @@ EDITABLE_STATUSES = [
 ]
 
 
-class ClaimWriteSerializer(serializers.Serializer):
+class ClaimWriteSerializer(StrictTypes, serializers.Serializer):
     """A claim to create, with its citations, in one request."""
 
     text = serializers.CharField(max_length=5_000)
@@ -180,17 +184,19 @@ class ClaimUpdateSerializer(ClaimWriteSerializer):
 
 
 class FieldChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    old = serializers.JSONField(allow_null=True)
-    new = serializers.JSONField(allow_null=True)
+    """One field's change: records named by their API ids (claims by UUID, users by name)."""
+
+    field = serializers.CharField(help_text="The field's name, e.g. `text`, `stance`, `author`.")
+    old = serializers.JSONField(allow_null=True, help_text="The value before; null on creation.")
+    new = serializers.JSONField(allow_null=True, help_text="The value after.")
 
 
 class HistoryEntrySerializer(serializers.Serializer):
     """One recorded change to a claim or to one of its citations."""
 
-    object = serializers.ChoiceField(choices=["claim", "citation"])
+    object = serializers.ChoiceField(choices=HistoryObject.choices)
     object_id = serializers.CharField(help_text="The claim's id or the citation's id.")
-    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    type = serializers.ChoiceField(choices=HistoryChangeType.choices)
     date = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True, help_text="Who made the change, if known.")
     changes = FieldChangeSerializer(many=True)

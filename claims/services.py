@@ -1,5 +1,6 @@
 """Writes to claims and citations: the one path for API, admin and commands."""
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
@@ -136,6 +137,15 @@ def transition(claim: Claim, status: str, *, user=None, reason: str = "", move: 
     return True
 
 
+# Claims of the seed corpus get the same public id in every database, made from their key,
+# so that documentation and examples can name them.
+CORPUS_CLAIM_NAMESPACE = uuid.UUID("285d4425-9b07-44d4-8042-84402cc0e72b")
+
+
+def corpus_claim_uuid(corpus_key: str) -> uuid.UUID:
+    return uuid.uuid5(CORPUS_CLAIM_NAMESPACE, corpus_key)
+
+
 @transaction.atomic
 def claim_create(
     *,
@@ -169,6 +179,8 @@ def claim_create(
             created_by=created_by,
             corpus_key=corpus_key,
         )
+        if corpus_key:
+            claim.uuid = corpus_claim_uuid(corpus_key)
         attribute(claim, user=created_by)
         if status != Claim.Status.DRAFT:
             transition(claim, status, user=created_by)

@@ -2,14 +2,23 @@
 
 from urllib.parse import urlencode
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, serializers, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.conditional import ETAG, IF_MATCH, VersionedWritesMixin
+from api.filters import refuse_empty
+from api.pagination import LimitOffsetPagination
 from api.renderers import LinkedDataMixin
+from api.strict import StrictTypes
 from claims.feed import (
     InvalidCursor,
     changes_after,
@@ -76,7 +85,7 @@ CLAIM_EXAMPLE = OpenApiExample(
 CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
     "The Skripal claim of the seed corpus",
     value={
-        "id": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+        "id": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
         "slug": "japan-did-not-expel-russian-diplomats-after-skripal",
         "text": "Japan did not expel Russian diplomats after the Skripal poisoning.",
         "language": "en",
@@ -96,7 +105,7 @@ CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
         },
         "citations": [
             {
-                "id": 274,
+                "id": 271,
                 "stance": "supports",
                 "attribution": "author",
                 "note": "",
@@ -107,7 +116,7 @@ CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
                     "kind": "person",
                 },
                 "passage": {
-                    "id": 271,
+                    "id": 268,
                     "exact": SKRIPAL_QUOTE,
                     "prefix": "or fear of antagonizing Russia. ",
                     "suffix": ". What is more, despite being pr",
@@ -138,7 +147,7 @@ CITATION_EXAMPLES = [
         "A citation of the seed corpus",
         response_only=True,
         value={
-            "claim": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+            "claim": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
             **CLAIM_RESPONSE_EXAMPLE.value["citations"][0],
             "created_at": "2026-11-23T18:50:12Z",
             "updated_at": "2026-11-23T18:50:12Z",
@@ -148,7 +157,7 @@ CITATION_EXAMPLES = [
         "Cite a quoted speaker",
         request_only=True,
         value={
-            "claim": "5c0a3f0e-2b4d-4d55-9a0e-0d6a4f7c2b11",
+            "claim": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
             "source": 4,
             "quote": "We think that we have no territorial problems",
             "stance": "refutes",
@@ -159,16 +168,11 @@ CITATION_EXAMPLES = [
 ]
 
 
-class HistoryPagination(pagination.LimitOffsetPagination):
-    default_limit = 50
-    max_limit = 200
-
-
-class RetractSerializer(serializers.Serializer):
+class RetractSerializer(StrictTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=5_000, help_text="Why the claim is retracted.")
 
 
-class ReinstateSerializer(serializers.Serializer):
+class ReinstateSerializer(StrictTypes, serializers.Serializer):
     reason = serializers.CharField(
         max_length=5_000, help_text="Why the retracted claim is published again."
     )
@@ -196,6 +200,12 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
 
 @extend_schema_view(
     list=extend_schema(
+        summary="List claims",
+        description="Claims with their citations and verdicts, newest first, a page at a time "
+        "(follow `next`). Filter by text, stance, verdict, author, source, topic, status, "
+        "language, update time or the period a claim is about. Retracted claims are left out "
+        "unless `status=retracted` is asked for. `Accept: application/ld+json` (or "
+        "`?format=jsonld`) gives them as schema.org ClaimReviews.",
         examples=[CLAIM_RESPONSE_EXAMPLE],
         responses={
             (200, "application/json"): ClaimSerializer,
@@ -203,6 +213,11 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         },
     ),
     retrieve=extend_schema(
+        summary="Read a claim",
+        description="One claim by its UUID, with every citation (passage, source, author, "
+        "stance) and its verdict; retracted claims stay readable here. The `ETag` header is "
+        "its version: send it back as `If-Match` when you write. `Accept: "
+        "application/ld+json` (or `?format=jsonld`) gives it as a schema.org ClaimReview.",
         examples=[CLAIM_RESPONSE_EXAMPLE],
         parameters=[ETAG],
         responses={
@@ -211,6 +226,7 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         },
     ),
     create=extend_schema(
+        summary="Create a claim with its citations",
         request=ClaimWriteSerializer,
         responses={201: ClaimSerializer},
         examples=[CLAIM_EXAMPLE, CLAIM_RESPONSE_EXAMPLE],
@@ -222,6 +238,7 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         "refused with 409 and the stored claim in `existing`.",
     ),
     partial_update=extend_schema(
+        summary="Change a claim",
         request=ClaimUpdateSerializer,
         responses=ClaimSerializer,
         examples=[CLAIM_RESPONSE_EXAMPLE],
@@ -232,6 +249,7 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
         **WRITE,
     ),
     destroy=extend_schema(
+        summary="Delete a claim",
         description="Delete a claim and its citations (needs the delete permission); the "
         "cited passages stay. Prefer retracting.",
         parameters=[IF_MATCH],
@@ -301,8 +319,18 @@ class ClaimViewSet(
         claim = claim_update(claim=claim, edited_by=request.user, expected=self.expected(), **data)
         return self.respond(claim)
 
-    @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
-    @action(detail=True, methods=["get"], pagination_class=HistoryPagination, filter_backends=[])
+    @extend_schema(
+        operation_id="claims_history",
+        summary="Read a claim's history",
+        description="Every recorded change to this claim and to its citations, newest first: "
+        "what changed (each field's old and new value), who made the change and when. Records "
+        "are named by their API ids: the claim by its UUID, users by username.",
+        responses=HistoryEntrySerializer(many=True),
+        filters=False,
+    )
+    @action(
+        detail=True, methods=["get"], pagination_class=LimitOffsetPagination, filter_backends=[]
+    )
     def history(self, request, id=None):
         """Every recorded change to this claim and its citations: who, when, what; newest first."""
         entries = claim_history(self.get_object())
@@ -311,6 +339,11 @@ class ClaimViewSet(
         return paginator.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
     @extend_schema(
+        operation_id="claims_retract",
+        summary="Retract a claim",
+        description="Retract a published or draft claim, with the reason (curators): it stays "
+        "readable at its address, with its reason, but leaves default lists and the lookup. "
+        "You are recorded as its reviewer. Send `If-Match` with the ETag you read.",
         request=RetractSerializer,
         responses=ClaimSerializer,
         examples=[CLAIM_RESPONSE_EXAMPLE],
@@ -331,6 +364,10 @@ class ClaimViewSet(
         return self.respond(claim)
 
     @extend_schema(
+        operation_id="claims_reinstate",
+        summary="Reinstate a retracted claim",
+        description="Publish a retracted claim again, with the reason (curators); you are "
+        "recorded as its reviewer. Send `If-Match` with the ETag you read.",
         request=ReinstateSerializer,
         responses=ClaimSerializer,
         examples=[CLAIM_RESPONSE_EXAMPLE],
@@ -352,9 +389,21 @@ class ClaimViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(examples=CITATION_EXAMPLES[:1]),
-    retrieve=extend_schema(examples=CITATION_EXAMPLES[:1], parameters=[ETAG]),
+    list=extend_schema(
+        summary="List citations",
+        description="Citations, newest first, a page at a time: each a passage cited for a "
+        "claim, with its stance, author and source. Filter by claim, stance, author or source.",
+        examples=CITATION_EXAMPLES[:1],
+    ),
+    retrieve=extend_schema(
+        summary="Read a citation",
+        description="One citation: the claim it is for, the passage with its selectors, its "
+        "source, whose words it is and its stance. The `ETag` header is its version.",
+        examples=CITATION_EXAMPLES[:1],
+        parameters=[ETAG],
+    ),
     create=extend_schema(
+        summary="Cite a passage for a claim",
         request=CitationCreateSerializer,
         responses={201: CitationDetailSerializer},
         examples=CITATION_EXAMPLES,
@@ -363,12 +412,16 @@ class ClaimViewSet(
         "claim is refused with 409 and that citation in `existing`.",
     ),
     partial_update=extend_schema(
+        summary="Change a citation",
+        description="Change a citation's stance, author, attribution or note (curators); the "
+        "passage and claim stay. Send `If-Match` with the ETag you read: a stale one gets 412.",
         request=CitationUpdateSerializer,
         responses=CitationDetailSerializer,
         examples=CITATION_EXAMPLES[:1],
         **WRITE,
     ),
     destroy=extend_schema(
+        summary="Remove a citation",
         description="Remove a citation from its claim (curators); the passage stays.",
         parameters=[IF_MATCH],
     ),
@@ -411,6 +464,8 @@ class CitationViewSet(
         return self.respond(citation, status.HTTP_201_CREATED)
 
 
+# Not `Change`: a component with a property of its own name trips client generators.
+@extend_schema_serializer(component_name="FeedChange")
 class ChangeSerializer(serializers.Serializer):
     """One write to a record."""
 
@@ -455,25 +510,33 @@ class ChangeFeedView(APIView):
     """
 
     @extend_schema(
-        tags=["changes"],
+        operation_id="changes_list",
+        summary="Read the change feed",
+        description="Every creation, update and deletion of claims, citations, passages, "
+        "sources and authors, oldest first, a page at a time. Apply each page to your copy "
+        "and poll `next` (or pass `cursor` as `since`): a change committed while you read is "
+        "never skipped. Deleted records come with null `data`.",
         parameters=[ChangeQuerySerializer],
         responses=ChangePageSerializer,
         filters=False,
     )
     def get(self, request):
+        refuse_empty(request, ChangeQuerySerializer().fields)
         query = ChangeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         since = query.validated_data.get("since")
         try:
             cursor = position(since)
         except InvalidCursor:
-            raise serializers.ValidationError({"since": "Not a cursor of this feed."}) from None
+            # As lists answer a cursor they did not make: no such page.
+            raise NotFound("`since` is not a cursor of this feed.") from None
         limit = 0 if since == "now" else query.validated_data["limit"]
         changes = changes_after(cursor, limit) if limit else []
         records = current_records(changes)
         if changes:
             cursor = changes[-1].seq
-        token = encode_cursor(cursor) if cursor is not None else ""
+        # Numbers start at 1: 0 stands before the first change, so a cursor is never empty.
+        token = encode_cursor(cursor if cursor is not None else 0)
         next_url = request.build_absolute_uri(
             f"{request.path}?{urlencode({'since': token, 'limit': query.validated_data['limit']})}"
         )

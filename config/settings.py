@@ -258,7 +258,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "api.filters.FilterBackend",
         "api.filters.OrderingFilter",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -325,9 +325,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids and tags from the path after /api/v1/: `claims_list`, tag `claims`.
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "TAGS": [
+        {"name": "claims", "description": "Claims with their citations and verdicts."},
+        {"name": "lookup", "description": "The fact-checking lookup: statement in, claims out."},
+        {"name": "citations", "description": "Passages cited for claims, with their stances."},
+        {"name": "sources", "description": "Archived documents, and finding quotes in them."},
+        {"name": "passages", "description": "Spans of source texts, made by anchoring quotes."},
+        {"name": "authors", "description": "Whose words passages are."},
+        {"name": "changes", "description": "The change feed, to keep a copy in step."},
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.describe_path_ids",
+        "api.schema.link_created_records",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StanceEnum": "claims.models.Stance",
@@ -338,6 +350,10 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "sources.models.SourceKind",
         "AuthorKindEnum": "sources.models.AuthorKind",
         "DatePrecisionEnum": "sources.models.DatePrecision",
+        "ChangeKindEnum": "claims.models.ChangeKind",
+        "ChangeOperationEnum": "claims.models.ChangeOperation",
+        "HistoryObjectEnum": "claims.history.HistoryObject",
+        "HistoryChangeTypeEnum": "claims.history.HistoryChangeType",
     },
 }
 

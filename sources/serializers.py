@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from api.strict import StrictTypes
 from sources.models import Author, Passage, Source
 
 # Sized to the request body limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 6 MiB by default), which
@@ -15,7 +16,7 @@ class AuthorSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "kind"]
 
 
-class AuthorSerializer(serializers.ModelSerializer):
+class AuthorSerializer(StrictTypes, serializers.ModelSerializer):
     slug = serializers.SlugField(
         max_length=100, required=False, help_text="Made from the name when omitted."
     )
@@ -62,7 +63,7 @@ class SourceDetailSerializer(SourceSerializer):
         fields = [*SourceSerializer.Meta.fields, "note", "text"]
 
 
-class SourceWriteSerializer(serializers.ModelSerializer):
+class SourceWriteSerializer(StrictTypes, serializers.ModelSerializer):
     """A source to archive, or the metadata to change (the text only while nothing cites it)."""
 
     authors = serializers.SlugRelatedField(
@@ -109,7 +110,7 @@ class PassageSelectorSerializer(serializers.ModelSerializer):
         fields = ["id", "exact", "prefix", "suffix", "start", "end"]
 
 
-class QuoteSerializer(serializers.Serializer):
+class QuoteSerializer(StrictTypes, serializers.Serializer):
     quote = serializers.CharField(
         trim_whitespace=False,
         max_length=20_000,

@@ -98,7 +98,7 @@ PASSAGE_EXAMPLES = [
         "A passage of the seed corpus",
         response_only=True,
         value={
-            "id": 271,
+            "id": 268,
             "source": 5,
             "start": 5725,
             "end": 5826,
@@ -127,16 +127,34 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
 
 
 @extend_schema_view(
-    list=extend_schema(examples=AUTHOR_EXAMPLES[:1]),
-    retrieve=extend_schema(examples=AUTHOR_EXAMPLES[:1], parameters=[ETAG]),
+    list=extend_schema(
+        summary="List authors",
+        description="People and organisations whose words passages are, by name, a page at a "
+        "time. Filter by text or kind.",
+        examples=AUTHOR_EXAMPLES[:1],
+    ),
+    retrieve=extend_schema(
+        summary="Read an author",
+        description="One author by id. The `ETag` header is its version.",
+        examples=AUTHOR_EXAMPLES[:1],
+        parameters=[ETAG],
+    ),
     create=extend_schema(
+        summary="Record an author",
         examples=AUTHOR_EXAMPLES,
         parameters=[ETAG],
         description="Record an author (curators). A slug in use is refused with 409 and the "
         "stored author in `existing`.",
     ),
-    partial_update=extend_schema(examples=AUTHOR_EXAMPLES[:1], **WRITE),
+    partial_update=extend_schema(
+        summary="Change an author",
+        description="Change the fields given (curators). Send `If-Match` with the ETag you "
+        "read: a stale one gets 412 with the author as it is now.",
+        examples=AUTHOR_EXAMPLES[:1],
+        **WRITE,
+    ),
     destroy=extend_schema(
+        summary="Delete an author",
         description="Delete an author (needs the delete permission); refused with 409 while "
         "a source or citation names them.",
         parameters=[IF_MATCH],
@@ -162,13 +180,19 @@ class AuthorViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelV
 
 @extend_schema_view(
     list=extend_schema(
-        description="Archived documents, newest first, without their texts.",
+        summary="List sources",
+        description="Archived documents, newest first, without their texts, a page at a time. "
+        "Filter by text, author, kind, language or publication date.",
         examples=SOURCE_EXAMPLES[:1],
     ),
     retrieve=extend_schema(
-        description="One source with its full text exactly as archived.", parameters=[ETAG]
+        summary="Read a source",
+        description="One source with its full text exactly as archived and its SHA-256. The "
+        "`ETag` header is its version.",
+        parameters=[ETAG],
     ),
     create=extend_schema(
+        summary="Archive a source",
         request=SourceWriteSerializer,
         responses={201: SourceDetailSerializer},
         examples=SOURCE_EXAMPLES[1:],
@@ -177,9 +201,15 @@ class AuthorViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelV
         "and the stored source in `existing`.",
     ),
     partial_update=extend_schema(
-        request=SourceWriteSerializer, responses=SourceDetailSerializer, **WRITE
+        summary="Change a source",
+        description="Change a source's metadata (curators); its text only while no passage "
+        "points into it. Send `If-Match` with the ETag you read: a stale one gets 412.",
+        request=SourceWriteSerializer,
+        responses=SourceDetailSerializer,
+        **WRITE,
     ),
     destroy=extend_schema(
+        summary="Delete a source",
         description="Delete a source (needs the delete permission); refused with 409 once "
         "passages point into it.",
         parameters=[IF_MATCH],
@@ -209,6 +239,8 @@ class SourceViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelV
         return self.respond(source, status.HTTP_201_CREATED)
 
     @extend_schema(
+        operation_id="sources_anchor",
+        summary="Find a quote in a source",
         request=QuoteSerializer,
         responses=AnchorSerializer,
         examples=[
@@ -246,9 +278,21 @@ class SourceViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelV
 
 
 @extend_schema_view(
-    list=extend_schema(examples=PASSAGE_EXAMPLES[:1]),
-    retrieve=extend_schema(examples=PASSAGE_EXAMPLES[:1], parameters=[ETAG]),
+    list=extend_schema(
+        summary="List passages",
+        description="Spans of source texts with their offsets and quote selectors, newest "
+        "first, a page at a time. Filter by source.",
+        examples=PASSAGE_EXAMPLES[:1],
+    ),
+    retrieve=extend_schema(
+        summary="Read a passage",
+        description="One passage: its source, offsets and W3C quote selectors. The `ETag` "
+        "header is its version.",
+        examples=PASSAGE_EXAMPLES[:1],
+        parameters=[ETAG],
+    ),
     create=extend_schema(
+        summary="Anchor and store a passage",
         request=PassageCreateSerializer,
         responses={201: PassageSerializer, 200: PassageSerializer},
         examples=PASSAGE_EXAMPLES,

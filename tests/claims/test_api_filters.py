@@ -97,9 +97,29 @@ def test_ordering_by_slug_pages_in_order(api, corpus):
     assert following[0]["slug"] > slugs[-1]
 
 
-def test_page_size_is_capped_at_100(api, corpus):
-    response = api.get(reverse("claim-list"), {"page_size": 1000})
-    assert len(response.json()["results"]) == 100
+def test_page_size_of_100_is_the_largest_page(api, corpus):
+    assert len(api.get(reverse("claim-list"), {"page_size": 100}).json()["results"]) == 100
+    response = api.get(reverse("claim-list"), {"page_size": 101})
+    assert response.status_code == 400
+    assert "page_size" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("name", "parameter"),
+    [
+        ("claim-list", "author"),
+        ("claim-list", "status"),
+        ("citation-list", "claim"),
+        ("source-list", "published_after"),
+        ("passage-list", "source"),
+        ("author-list", "ordering"),
+        ("claim-list", "cursor"),
+    ],
+)
+def test_an_empty_filter_value_is_a_400_naming_it_not_an_ignored_filter(api, name, parameter):
+    response = api.get(reverse(name), {parameter: ""})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {parameter: ["Give a value, or leave the parameter out."]}
 
 
 def test_a_bad_cursor_is_a_json_404(api):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
 from claims.feed import KINDS
+from claims.models import Change
 from claims.services import (
     citation_add,
     citation_delete,
@@ -27,7 +28,8 @@ TEXT = (
 
 
 def read_feed(api, since: str = "", limit: int = 5) -> dict:
-    response = api.get(reverse("change-feed"), {"since": since, "limit": limit})
+    params = {"since": since, "limit": limit} if since else {"limit": limit}
+    response = api.get(reverse("change-feed"), params)
     assert response.status_code == 200, response.json()
     return response.json()
 
@@ -124,11 +126,21 @@ def test_a_retraction_and_a_deletion_are_in_the_feed(api):
 
 
 @pytest.mark.django_db
+def test_an_empty_since_is_refused_and_an_empty_feed_still_gives_a_cursor(api):
+    assert api.get(reverse("change-feed"), {"since": ""}).status_code == 400
+    Change.objects.all().delete()
+    page = read_feed(api)
+    assert page["results"] == [] and page["cursor"]
+    assert read_feed(api, since=page["cursor"])["results"] == []
+    assert api.get(page["next"]).status_code == 200
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("since", ["nonsense", "YzE6eDp5", "%%%"])
-def test_a_cursor_the_feed_did_not_make_is_refused(api, since):
+def test_a_cursor_the_feed_did_not_make_is_a_404_as_in_lists(api, since):
     response = api.get(reverse("change-feed"), {"since": since})
-    assert response.status_code == 400
-    assert "since" in response.json()["errors"]
+    assert response.status_code == 404
+    assert "`since`" in response.json()["detail"]
 
 
 @pytest.mark.postgres_only
