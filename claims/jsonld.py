@@ -211,8 +211,7 @@ def claim_review_list(page: dict, request) -> dict:
         ],
     }
     for link in ("next", "previous"):
-        if page.get(link):
-            document[link] = page[link]
+        document[link] = page.get(link)  # null: no such page (JSON-LD drops nulls)
     return document
 
 
@@ -245,7 +244,18 @@ CLAIM_REVIEW_SCHEMA = {
         "itemReviewed": {"type": "object"},
         "citation": {"type": "array", "items": {"type": "object"}},
     },
-    "required": ["@context", "@type", "url", "claimReviewed", "reviewRating", "author"],
+    "required": [
+        "@context",
+        "@type",
+        "@id",
+        "url",
+        "claimReviewed",
+        "author",
+        "datePublished",
+        "reviewRating",
+        "itemReviewed",
+        "citation",
+    ],
 }
 CLAIM_REVIEW_LIST_SCHEMA = {
     "type": "object",
@@ -255,10 +265,10 @@ CLAIM_REVIEW_LIST_SCHEMA = {
         "@context": {"type": "array", "items": {}},
         "@type": {"type": "string", "description": "`ItemList`"},
         "itemListElement": {"type": "array", "items": {"type": "object"}},
-        "next": {"type": "string", "format": "uri"},
-        "previous": {"type": "string", "format": "uri"},
+        "next": {"type": "string", "format": "uri", "nullable": True},
+        "previous": {"type": "string", "format": "uri", "nullable": True},
     },
-    "required": ["@context", "@type", "itemListElement"],
+    "required": ["@context", "@type", "itemListElement", "next", "previous"],
 }
 
 
