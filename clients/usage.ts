@@ -24,18 +24,23 @@ export async function tour(baseUrl: string, token?: string): Promise<Tour> {
     params: { query: { page_size: 5, status: "published" } },
   });
   if (listed.error) throw new Error(`listing claims failed: ${listed.error.detail}`);
-  const first: Claim | undefined = listed.data.results[0];
+  // The JSON page (a JSON-LD ItemList comes only with Accept: application/ld+json).
+  if (!("results" in listed.data)) throw new Error("the claim list came back as JSON-LD");
+  const page = listed.data;
+  const first: Claim | undefined = page.results[0];
   if (!first) throw new Error("no claims");
 
   const read = await api.GET("/api/v1/claims/{id}/", { params: { path: { id: first.id } } });
   if (read.error) throw new Error(`reading ${first.id} failed: ${read.error.detail}`);
-  const claim = read.data;
+  // The JSON representation (JSON-LD comes only with Accept: application/ld+json).
+  if (!("citations" in read.data)) throw new Error(`${first.id} came back as JSON-LD`);
+  const claim: Claim = read.data;
 
   const feed = await api.GET("/api/v1/changes/", { params: { query: { limit: 10 } } });
   if (feed.error) throw new Error(`reading the change feed failed: ${feed.error.detail}`);
 
   return {
-    listed: listed.data.results.map((listedClaim) => listedClaim.id),
+    listed: page.results.map((listedClaim) => listedClaim.id),
     claim: {
       id: claim.id,
       text: claim.text,
