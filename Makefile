@@ -68,3 +68,17 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The benchmark (bench/README.md): import throughput, then the app against its floor under
+# load with wrk (Debian's package, installed when missing; needs root or sudo). ARGS=--quick.
+.PHONY: bench
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[bench]"
+	touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || { \
+		echo "Installing Debian's wrk package"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(ARGS)
