@@ -238,6 +238,29 @@ class Server:
                 time.sleep(0.5)
         sys.exit(f"gunicorn did not answer {path} in 60 s:\n{self.log.read_text()[-3000:]}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server's worker processes."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:  # the parent's pid
+                total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def settle(self, timeout: float = 120) -> None:
+        """Wait until the workers are idle: when wrk stops, requests it sent may still queue."""
+        deadline = time.monotonic() + timeout
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - before < 0.05:
+                return
+            before = now
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -314,9 +337,11 @@ def serve_and_load(engine: str, database_url: str, args) -> dict:
                     results[(endpoint, connections, side)] = wrk(
                         server.url, paths[endpoint], connections=connections, seconds=args.duration
                     )
+                    server.settle()
         for side, server in servers.items():
             log(f"{engine}: export {side}")
             results[("export", 1, side)] = export_rate(server.url, args.duration)
+            server.settle()
     finally:
         for server in servers.values():
             server.stop()
