@@ -87,12 +87,14 @@ TOPICS = """
 
 
 def moment(value) -> str | None:
-    """A date-time as the API writes it (UTC, microseconds, Z); SQLite gives text."""
+    """A date-time as the API writes it (UTC, Z); SQLite gives text."""
     if value is None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")  # as DRF writes it
 
 
 def day(value) -> str | None:
