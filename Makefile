@@ -86,3 +86,17 @@ clients: install-dev clients/node_modules/.package-lock.json
 	MYPYPATH=$(CLIENTS)/python $(BIN)/mypy --strict --cache-dir $(CLIENTS)/.mypy_cache clients/usage.py
 	cd clients && npx --no-install openapi-typescript generated/schema.json --output generated/schema.d.ts
 	cd clients && npx --no-install tsc --project tsconfig.json
+
+# The benchmark (bench/README.md): import throughput, then the app against its floor under
+# load with wrk (Debian's package, installed when missing; needs root or sudo). ARGS=--quick.
+.PHONY: bench
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[bench]"
+	touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || { \
+		echo "Installing Debian's wrk package"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(ARGS)
