@@ -1,7 +1,7 @@
 """Write a synthetic corpus of N claims as an NDJSON file in the import format.
 
-    python bench/corpus.py --claims 100000 bench/work/claims-100000.ndjson
-    DATABASE_URL=... python manage.py import bench/work/claims-100000.ndjson
+    python bench/corpus.py --claims 100000 bench/scratch/claims-100000.ndjson
+    DATABASE_URL=... python manage.py import bench/scratch/claims-100000.ndjson
 
 The file is what `manage.py export` writes (docs/interchange.md), so it goes in
 through the project's own bulk import path. Deterministic for a --seed. The

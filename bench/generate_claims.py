@@ -1,6 +1,6 @@
 """Fill a database with a synthetic corpus of claims, to benchmark the lookup at scale.
 
-    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python bench/generate_claims.py --claims 100000
+    DATABASE_URL=sqlite:///bench/scratch/bench.sqlite3 python bench/generate_claims.py --claims 100000
 
 Deterministic for a given --seed. The texts are made from the seed corpus
 (fixtures/*.txt): each synthetic source is a run of its sentences with about a
@@ -62,7 +62,7 @@ def setup_django() -> None:
     if not os.environ.get("DATABASE_URL"):
         sys.exit(
             "Set DATABASE_URL to a separate, migrated database, e.g. "
-            "DATABASE_URL=sqlite:////tmp/bench.sqlite3 (see bench/README.md)."
+            "DATABASE_URL=sqlite:///bench/scratch/bench.sqlite3 (see bench/README.md)."
         )
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

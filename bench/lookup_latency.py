@@ -1,6 +1,6 @@
 """Measure the lookup's latency: p50 and p95 over a set of statements.
 
-    DATABASE_URL=sqlite:////tmp/bench.sqlite3 python bench/lookup_latency.py
+    DATABASE_URL=sqlite:///bench/scratch/bench.sqlite3 python bench/lookup_latency.py
 
 The statements are those of the evaluation set (fixtures/lookup_eval.yaml):
 reworded fact-checks and unrelated statements. Each is looked up --repeat times

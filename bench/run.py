@@ -14,7 +14,7 @@ concurrency for a bounded time. The table, with the machine and the plans of
 the list queries, goes to bench/results/<date>-<machine>.md and is printed.
 
 Work files (corpus files, SQLite databases, static files, logs) are in
-bench/work/ (not committed); PostgreSQL databases are named <--postgres>_<size>.
+bench/scratch/ (not committed); PostgreSQL databases are named <--postgres>_<size>.
 See bench/README.md.
 """
 
@@ -37,7 +37,7 @@ from urllib.parse import quote, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-WORK = BENCH / "work"
+WORK = BENCH / "scratch"
 RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
 PYTHON = str(BIN / "python")
