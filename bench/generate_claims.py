@@ -1,6 +1,7 @@
 """Fill a database with a synthetic corpus of claims, to benchmark the lookup at scale.
 
-    DATABASE_URL=sqlite:///bench/scratch/bench.sqlite3 python bench/generate_claims.py --claims 100000
+    export DATABASE_URL=sqlite:///bench/scratch/bench.sqlite3
+    python bench/generate_claims.py --claims 100000
 
 Deterministic for a given --seed. The texts are made from the seed corpus
 (fixtures/*.txt): each synthetic source is a run of its sentences with about a

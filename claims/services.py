@@ -28,6 +28,7 @@ from sources.services import (
     Versions,
     attribute,
     bump,
+    changed_fields,
     field_values,
     insert_or_existing,
     locked,
@@ -256,11 +257,7 @@ def claim_update(
     current.full_clean(validate_unique=False)
     if "slug" in fields and Claim.objects.filter(slug=current.slug).exclude(pk=current.pk).exists():
         raise ValidationError({"slug": "Another claim has this slug."})
-    changed = [
-        field.name
-        for field in current._meta.concrete_fields
-        if getattr(current, field.attname) != before[field.attname]
-    ]
+    changed = changed_fields(current, before)
     if topics is not None:
         wanted = topics_named(topics)
         if {topic.pk for topic in wanted} != set(current.topics.values_list("pk", flat=True)):

@@ -72,6 +72,15 @@ def field_values(record) -> dict:
     return {field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields}
 
 
+def changed_fields(record, before: dict) -> list[str]:
+    """The names of `record`'s fields whose values differ from `before` (field_values)."""
+    return [
+        field.name
+        for field in record._meta.concrete_fields
+        if getattr(record, field.attname) != before[field.attname]
+    ]
+
+
 def save_changes(record, fields: dict, *, expected: Versions = None, user=None, reason=None):
     """Write the `fields` that differ to the current, locked row of `record`; bump its version.
 
@@ -84,11 +93,7 @@ def save_changes(record, fields: dict, *, expected: Versions = None, user=None, 
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
-    changed = [
-        field.name
-        for field in current._meta.concrete_fields
-        if getattr(current, field.attname) != before[field.attname]
-    ]
+    changed = changed_fields(current, before)
     if changed:
         bump(current, changed, user=user, reason=reason)
     return current, changed

@@ -9,33 +9,19 @@ from django.urls import reverse
 from django.utils.http import http_date, parse_http_date
 
 from claims.models import Change, Claim
-from claims.services import citation_update, claim_create, claim_delete, claim_update
+from claims.services import claim_create, claim_delete, claim_update
 from sources.models import Author, Source
 from sources.services import author_update, source_create, source_update
+from tests.test_api_conditional import (
+    detail_url,
+    records,
+    someone_else_edits,
+)
 
 pytestmark = pytest.mark.django_db
 
-SKRIPAL = "japan-did-not-expel-russian-diplomats-after-skripal"
-DIPLOMAT = "new-cold-war-forces-japan-to-choose-sides"
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 KINDS = ["claim", "citation", "source", "author", "passage"]
-
-
-def records():
-    claim = Claim.objects.get(slug=SKRIPAL)
-    citation = claim.citations.get()
-    return {
-        "claim": claim,
-        "citation": citation,
-        "source": Source.objects.get(slug=DIPLOMAT),
-        "author": Author.objects.get(slug="james-d-j-brown"),
-        "passage": citation.passage,
-    }
-
-
-def detail_url(kind: str, record) -> str:
-    key = {"id": record.uuid} if kind == "claim" else {"pk": record.pk}
-    return reverse(f"{kind}-detail", kwargs=key)
 
 
 def an_hour_before(last_modified: str) -> str:
@@ -83,23 +69,12 @@ def test_a_stale_or_garbled_if_none_match_gets_the_record(api, corpus, kind):
         assert response.json()
 
 
-def someone_edits(kind: str, record) -> None:
-    if kind == "claim":
-        claim_update(claim=record, text="Japan expelled nobody after the Skripal attack.")
-    elif kind == "citation":
-        citation_update(citation=record, note="Checked against the G7 statement.")
-    elif kind == "source":
-        source_update(source=record, title="A New Cold War (revised title)")
-    else:
-        author_update(author=record, affiliation="Temple University")
-
-
 @pytest.mark.parametrize("kind", ["claim", "citation", "source", "author"])
 def test_a_changed_record_gets_200_and_a_new_etag(api, corpus, kind):
     record = records()[kind]
     url = detail_url(kind, record)
     old = api.get(url)["ETag"]
-    someone_edits(kind, record)
+    someone_else_edits(kind, record)
     response = api.get(url, HTTP_IF_NONE_MATCH=old)
     assert response.status_code == 200
     assert response["ETag"] != old

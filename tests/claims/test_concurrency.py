@@ -12,7 +12,6 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -36,12 +35,6 @@ TEXT = (
     "Japan was the only G7 country not to expel Russian diplomats after the Skripal attack. "
     "Tokyo said it would watch the investigation. Moscow thanked Tokyo for its restraint."
 )
-
-
-@pytest.fixture
-def curators_group():
-    """Transactional tests start from an emptied database: the group comes back."""
-    Group.objects.get_or_create(name="curators")
 
 
 @pytest.fixture
@@ -89,7 +82,7 @@ def statuses(responses) -> Counter:
     )
 
 
-def test_concurrent_patches_of_different_fields_both_survive(curators_group, curator_api, claim):
+def test_concurrent_patches_of_different_fields_both_survive(curator_api, claim):
     url = reverse("claim-detail", kwargs={"id": claim.uuid})
     lost = []
     for round_ in range(30):
@@ -111,7 +104,7 @@ def test_concurrent_patches_of_different_fields_both_survive(curators_group, cur
     assert lost == [], f"lost an update in rounds {lost} of 30"
 
 
-def test_two_writers_holding_the_same_etag_cannot_both_win(curators_group, curator_api, claim):
+def test_two_writers_holding_the_same_etag_cannot_both_win(curator_api, claim):
     url = reverse("claim-detail", kwargs={"id": claim.uuid})
     etag = curator_api.get(url)["ETag"]
     responses = together(
@@ -129,7 +122,7 @@ def test_two_writers_holding_the_same_etag_cannot_both_win(curators_group, curat
     assert refused.json()["current"]["text"] == Claim.objects.get(pk=claim.pk).text
 
 
-def test_identical_claims_posted_at_once_are_stored_once(curators_group, curator_api, source):
+def test_identical_claims_posted_at_once_are_stored_once(curator_api, source):
     payload = {
         "text": "Tokyo watched the Skripal investigation before acting.",
         "status": "published",
@@ -151,9 +144,7 @@ def test_identical_claims_posted_at_once_are_stored_once(curators_group, curator
     assert Passage.objects.filter(source=source, exact="watch the investigation").count() == 1
 
 
-def test_claims_with_one_slug_posted_at_once_get_distinct_slugs(
-    curators_group, curator_api, source
-):
+def test_claims_with_one_slug_posted_at_once_get_distinct_slugs(curator_api, source):
     opening = "Moscow thanked Tokyo for its restraint over the Skripal attack and said so at length"
     responses = together(
         WRITERS,
@@ -174,7 +165,7 @@ def test_claims_with_one_slug_posted_at_once_get_distinct_slugs(
     assert len(set(slugs)) == WRITERS
 
 
-def test_one_span_posted_at_once_is_one_passage(curators_group, curator_api, source):
+def test_one_span_posted_at_once_is_one_passage(curator_api, source):
     responses = together(
         WRITERS,
         curator_api._credentials,
@@ -189,7 +180,7 @@ def test_one_span_posted_at_once_is_one_passage(curators_group, curator_api, sou
     assert Passage.objects.filter(source=source, start=TEXT.index("Moscow thanked")).count() == 1
 
 
-def test_one_author_posted_at_once_is_stored_once(curators_group, curator_api):
+def test_one_author_posted_at_once_is_stored_once(curator_api):
     responses = together(
         WRITERS,
         curator_api._credentials,
@@ -201,7 +192,7 @@ def test_one_author_posted_at_once_is_stored_once(curators_group, curator_api):
     assert Author.objects.filter(slug="sergei-lavrov").count() == 1
 
 
-def test_one_citation_posted_at_once_is_stored_once(curators_group, curator_api, claim, source):
+def test_one_citation_posted_at_once_is_stored_once(curator_api, claim, source):
     passage = passage_for_quote(source=source, quote="Tokyo said it would watch")
     responses = together(
         WRITERS,
