@@ -6,7 +6,7 @@ The statements are those of the evaluation set (fixtures/lookup_eval.yaml):
 reworded fact-checks and unrelated statements. Each is looked up --repeat times
 after one warm-up pass, in-process (no HTTP server, no network), two ways:
 
-- search: `claims.search.lookup()` — ranking, floor and highlights;
+- search: `lookup.search.lookup()` — ranking, floor and highlights;
 - api:    the whole GET /api/v1/claims/lookup/ view — the above, plus loading
           each match with its verdict and citations and serializing the JSON.
 
@@ -62,9 +62,9 @@ def main() -> None:
     from rest_framework.test import APIRequestFactory
 
     from claims.models import Claim
-    from claims.search import lookup
-    from claims.search_evaluation import load_evaluation
-    from claims.search_views import ClaimLookupView
+    from lookup.evaluation import load_evaluation
+    from lookup.search import lookup
+    from lookup.views import ClaimLookupView
 
     evaluation = load_evaluation()
     statements = [query.text for query in evaluation.queries] + evaluation.unrelated

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "api",
     "sources",
     "claims",
+    "lookup",
 ]
 
 MIDDLEWARE = [

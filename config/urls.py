@@ -18,7 +18,7 @@ router.register("authors", AuthorViewSet, basename="author")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("claims.search_urls")),
+    path("api/v1/", include("lookup.urls")),
     path("api/v1/", include("claims.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

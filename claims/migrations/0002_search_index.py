@@ -1,4 +1,4 @@
-"""The full-text index behind the fact-checking lookup (claims.search), kept by triggers.
+"""The full-text index behind the fact-checking lookup (lookup.search), kept by triggers.
 
 One row per published claim, its *document*: the claim's text, the exact text
 of every passage cited for it, and the names around it (its citations'

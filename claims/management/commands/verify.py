@@ -1,19 +1,28 @@
-"""Re-check the stored evidence: source digests, passages, and the lookup's index."""
+"""Re-check the stored evidence: each app's integrity checks, in the order of INSTALLED_APPS.
+
+An app lists its checks in its AppConfig as `integrity_checks`: (name, dotted path
+of a function) pairs. Each function takes `using=` and yields, per row checked,
+None when the row is right or a `sources.integrity.Finding` saying what is wrong.
+"""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils.module_loading import import_string
 
-from claims.search import index_findings
-from sources.integrity import Finding, passage_findings, source_text_findings
+from sources.integrity import Finding
 
-CHECKS: list[tuple[str, Callable[..., Iterator[Finding | None]]]] = [
-    ("source texts (sha256)", source_text_findings),
-    ("passages (exact, prefix, suffix)", passage_findings),
-    ("search index", index_findings),
-]
+
+def integrity_checks() -> list[tuple[str, Callable[..., Iterator[Finding | None]]]]:
+    """Every installed app's checks, as (name, function)."""
+    return [
+        (name, import_string(path))
+        for config in apps.get_app_configs()
+        for name, path in getattr(config, "integrity_checks", ())
+    ]
 
 
 @contextmanager
@@ -65,7 +74,7 @@ class Command(BaseCommand):
     def handle(self, *args, database: str, progress_every: int, **options):
         checked_total, mismatches = 0, 0
         with read_snapshot(database):
-            for name, check in CHECKS:
+            for name, check in integrity_checks():
                 checked, found = 0, 0
                 for finding in check(using=database):
                     checked += 1

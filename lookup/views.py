@@ -10,9 +10,9 @@ from api.filters import refuse_empty
 from api.permissions import ReadAccess
 from api.strict import StrictTypes
 from claims.models import Claim
-from claims.search import MAX_LIMIT, Match, lookup
 from claims.serializers import ClaimSerializer
 from claims.views import CLAIM_RESPONSE_EXAMPLE
+from lookup.search import MAX_LIMIT, Match, lookup
 
 MAX_STATEMENT_LENGTH = 2_000
 DEFAULT_LIMIT = 10

@@ -1,4 +1,4 @@
-"""The fact-checking lookup: over HTTP, in claims.search, its index, and its evaluation."""
+"""The fact-checking lookup: over HTTP, in lookup.search, its index, and its evaluation."""
 
 from urllib.parse import urlencode
 
@@ -9,11 +9,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims import search
 from claims.models import Claim
-from claims.search import RELEVANCE_FLOOR, lookup, statement_terms
-from claims.search_evaluation import evaluate, load_evaluation
 from claims.services import citation_add, claim_create, claim_retract, claim_update
+from lookup import search
+from lookup.evaluation import evaluate, load_evaluation
+from lookup.search import RELEVANCE_FLOOR, lookup, statement_terms
 from sources.models import Author
 from sources.services import source_update
 
@@ -190,7 +190,7 @@ def test_the_schema_documents_the_lookup(api):
     assert {parameter["name"] for parameter in operations["get"]["parameters"]} >= {"q", "limit"}
 
 
-# --- claims.search -----------------------------------------------------------------------
+# --- lookup.search -----------------------------------------------------------------------
 
 
 def test_statement_terms_drop_punctuation_stop_words_and_case():

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from claims.corpus import LOOKUP_EVAL_FILE
 from claims.models import Citation, Claim
-from claims.search import RELEVANCE_FLOOR, Match, lookup
+from lookup.search import RELEVANCE_FLOOR, Match, lookup
 from sources.anchoring import anchor
 from sources.models import Source
 

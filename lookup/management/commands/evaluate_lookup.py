@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from claims.models import Claim
-from claims.search import RELEVANCE_FLOOR
-from claims.search_evaluation import RANKS_SCORED, evaluate, load_evaluation
+from lookup.evaluation import RANKS_SCORED, evaluate, load_evaluation
+from lookup.search import RELEVANCE_FLOOR
 
 
 class Command(BaseCommand):

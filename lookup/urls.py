@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from claims.search_views import ClaimLookupView
+from lookup.views import ClaimLookupView
 
 urlpatterns = [path("claims/lookup/", ClaimLookupView.as_view(), name="claim-lookup")]
