@@ -513,6 +513,100 @@ def lookup(text: str, *, limit: int = 10, floor: float = RELEVANCE_FLOOR) -> lis
     ]
 
 
+FREQUENCY_CHUNK = 200
+"""Terms counted per query by `lookup_many`."""
+
+
+def lookup_many(
+    texts: Sequence[str],
+    *,
+    limit: int = 10,
+    floor: float = RELEVANCE_FLOOR,
+    min_shared_terms: int = 1,
+) -> list[list[Match]]:
+    """Return for each text what `lookup(text)` returns, reading the index once for all.
+
+    For many statements at once (the sentences of a document): each distinct
+    term is counted and its claims read once, then every claim that has any of
+    a statement's terms is scored — the exhaustive form of `lookup()`'s
+    pruned search, so the results are the same. With `min_shared_terms`, a
+    claim must also have that many of a statement's distinct terms (in its
+    text, passages or names) to match it.
+    """
+    statements = [parse_statement(text) for text in texts]
+    words = list(dict.fromkeys(term.text for s in statements for term in s.terms))
+    if not words or limit < 1:
+        return [[] for _ in texts]
+    index = search_index()
+    total, frequencies = 0, []
+    for start in range(0, len(words), FREQUENCY_CHUNK):
+        chunk = [Term(word, False) for word in words[start : start + FREQUENCY_CHUNK]]
+        total, counted = index.frequencies(chunk)
+        frequencies += counted
+    frequency = dict(zip(words, frequencies, strict=True))
+    postings = {word: index.postings(Term(word, False)) for word in words}
+    return [
+        _scored(
+            statement,
+            frequency,
+            postings,
+            total,
+            limit=limit,
+            floor=floor,
+            min_shared_terms=min_shared_terms,
+        )
+        if statement.terms
+        else []
+        for statement in statements
+    ]
+
+
+def _scored(
+    statement: Statement,
+    frequency: dict[str, int],
+    postings: dict[str, dict[int, int]],
+    total: int,
+    *,
+    limit: int,
+    floor: float,
+    min_shared_terms: int,
+) -> list[Match]:
+    """The matches of one statement, from its terms' counts and claims read beforehand."""
+    terms = statement.terms
+    weights = term_weights(terms, [frequency[term.text] for term in terms], max(total, 1))
+    ranking = _Ranking(weights, statement.parts, floor)
+    for position, term in enumerate(terms):
+        ranking.add(position, postings[term.text])
+    scores = {claim: round(ranking.known_score(claim), PRECISION) for claim in ranking.fields}
+    best = sorted(
+        (
+            claim
+            for claim, value in scores.items()
+            if value >= floor
+            and value > 0
+            and _shared_terms(ranking.fields[claim], len(terms)) >= min_shared_terms
+        ),
+        key=lambda claim: (-scores[claim], -ranking.claim_weight(claim), claim),
+    )[:limit]
+    if not best:
+        return []
+    claim_snippets, passage_snippets = search_index().highlights(terms, best)
+    return [
+        Match(
+            claim=claim,
+            score=scores[claim],
+            claim_snippet=claim_snippets.get(claim, ""),
+            passages=tuple(passage_snippets.get(claim, ())),
+        )
+        for claim in best
+    ]
+
+
+def _shared_terms(packed: int, terms: int) -> int:
+    """How many of a statement's terms a claim's document has, from its packed field bits."""
+    return sum(1 for term in range(terms) if fields_of(packed, term))
+
+
 # --- snippets -----------------------------------------------------------------
 
 
