@@ -545,7 +545,7 @@ def lookup_many(
         frequencies += counted
     frequency = dict(zip(words, frequencies, strict=True))
     postings = {word: index.postings(Term(word, False)) for word in words}
-    return [
+    scored = [
         _scored(
             statement,
             frequency,
@@ -556,9 +556,34 @@ def lookup_many(
             min_shared_terms=min_shared_terms,
         )
         if statement.terms
-        else []
+        else {}
         for statement in statements
     ]
+    # The citations of every claim found, read once rather than once per statement.
+    by_claim: dict[int, list[tuple[int, int, str]]] = {}
+    for row in _citations_of(sorted({claim for scores in scored for claim in scores})):
+        by_claim.setdefault(row[1], []).append(row)
+    results = []
+    for statement, scores in zip(statements, scored, strict=True):
+        if not scores:
+            results.append([])
+            continue
+        citations = [row for claim in scores for row in by_claim.get(claim, [])]
+        claim_snippets, passage_snippets = index.highlights(
+            statement.terms, list(scores), citations
+        )
+        results.append(
+            [
+                Match(
+                    claim=claim,
+                    score=score,
+                    claim_snippet=claim_snippets.get(claim, ""),
+                    passages=tuple(passage_snippets.get(claim, ())),
+                )
+                for claim, score in scores.items()
+            ]
+        )
+    return results
 
 
 def _scored(
@@ -570,8 +595,8 @@ def _scored(
     limit: int,
     floor: float,
     min_shared_terms: int,
-) -> list[Match]:
-    """The matches of one statement, from its terms' counts and claims read beforehand."""
+) -> dict[int, float]:
+    """The best claims for one statement, with their scores, from counts and claims read before."""
     terms = statement.terms
     weights = term_weights(terms, [frequency[term.text] for term in terms], max(total, 1))
     ranking = _Ranking(weights, statement.parts, floor)
@@ -588,18 +613,7 @@ def _scored(
         ),
         key=lambda claim: (-scores[claim], -ranking.claim_weight(claim), claim),
     )[:limit]
-    if not best:
-        return []
-    claim_snippets, passage_snippets = search_index().highlights(terms, best)
-    return [
-        Match(
-            claim=claim,
-            score=scores[claim],
-            claim_snippet=claim_snippets.get(claim, ""),
-            passages=tuple(passage_snippets.get(claim, ())),
-        )
-        for claim in best
-    ]
+    return {claim: scores[claim] for claim in best}
 
 
 def _shared_terms(packed: int, terms: int) -> int:
@@ -771,9 +785,15 @@ class SqliteSearchIndex:
             return cursor.fetchall()
 
     def highlights(
-        self, terms: Sequence[Term], claims: Sequence[int]
+        self,
+        terms: Sequence[Term],
+        claims: Sequence[int],
+        citations: Sequence[tuple[int, int, str]] | None = None,
     ) -> tuple[dict[int, str], dict[int, list[PassageSnippet]]]:
-        """HTML snippets of these claims' texts and of their passages that matched."""
+        """HTML snippets of these claims' texts and of their passages that matched.
+
+        `citations`: what `_citations_of()` gives for these claims (or more), if read already.
+        """
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rowid, highlight(claims_search, 0, %s, %s), "
@@ -796,7 +816,7 @@ class SqliteSearchIndex:
             claim: marked.split(PASSAGE_SEPARATOR) if marked else [] for claim, _, marked in rows
         }
         marked_by_claim: dict[int, dict[int, str]] = {}
-        for citation, claim, exact in _citations_of(claims):
+        for citation, claim, exact in _citations_of(claims) if citations is None else citations:
             remaining = pieces.get(claim, [])
             for position, marked in enumerate(remaining):
                 if _marked_spans(marked)[0] == exact:
@@ -898,9 +918,15 @@ class PostgresSearchIndex:
         return f"ts_headline('{self.CONFIG}', {column}, {self._tsquery()}, %s)"
 
     def highlights(
-        self, terms: Sequence[Term], claims: Sequence[int]
+        self,
+        terms: Sequence[Term],
+        claims: Sequence[int],
+        citations: Sequence[tuple[int, int, str]] | None = None,
     ) -> tuple[dict[int, str], dict[int, list[PassageSnippet]]]:
-        """HTML snippets of these claims' texts and of their passages that matched."""
+        """HTML snippets of these claims' texts and of their passages that matched.
+
+        `citations` is not needed here: the passages are marked in the same query.
+        """
         query = " | ".join(_tsquery_term(term) for term in terms)
         params = [query, self.HEADLINE_OPTIONS, list(claims)]
         claim_text = self._headline('c."text"')

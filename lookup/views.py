@@ -202,8 +202,8 @@ class ClaimLookupView(APIView):
         return Response(LookupResponseSerializer({"query": text, "results": results}).data)
 
 
-def result(match: Match, claim: Claim) -> dict:
-    """One match as the response shows it."""
+def result(match: Match, claim: Claim | dict) -> dict:
+    """One match as the response shows it (the claim, or the claim already serialized)."""
     return {
         "score": round(match.score, 4),
         "claim": claim,
@@ -381,24 +381,28 @@ class DocumentCheckView(APIView):
             Claim.objects.published()
             .with_verdict()
             .with_citations()
-            .in_bulk({match.claim for sentence in matched for match in sentence.matches})
+            .filter(pk__in={match.claim for sentence in matched for match in sentence.matches})
         )
+        # A claim matched by many sentences is serialized once (the response's shape is
+        # DocumentCheckResponseSerializer's, as the tests check).
+        shown = {claim.pk: ClaimSerializer(claim).data for claim in claims}
         results = [
-            sentence_result(text, sentence, claims)
+            sentence_result(text, sentence, shown)
             for sentence in matched
-            if any(match.claim in claims for match in sentence.matches)
+            if any(match.claim in shown for match in sentence.matches)
         ]
-        response = {"length": len(text), "sentences": sentences, "checked": checked}
-        return Response(DocumentCheckResponseSerializer({**response, "results": results}).data)
+        return Response(
+            {"length": len(text), "sentences": sentences, "checked": checked, "results": results}
+        )
 
 
-def sentence_result(text: str, sentence: SentenceMatch, claims: dict[int, Claim]) -> dict:
-    """One matched sentence as the response shows it."""
+def sentence_result(text: str, sentence: SentenceMatch, shown: dict[int, dict]) -> dict:
+    """One matched sentence as the response shows it, its claims already serialized."""
     matches = [
-        result(match, claims[match.claim]) for match in sentence.matches if match.claim in claims
+        result(match, shown[match.claim]) for match in sentence.matches if match.claim in shown
     ]
     return {
-        "sentence": span_at(text, sentence.start, sentence.end),
+        "sentence": AnchorSerializer(span_at(text, sentence.start, sentence.end)).data,
         "score": matches[0]["score"],
         "matches": matches,
     }
