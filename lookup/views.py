@@ -377,32 +377,39 @@ class DocumentCheckView(APIView):
         body.is_valid(raise_exception=True)
         text = body.validated_data["text"]
         matched, sentences, checked = check_document(text, limit=body.validated_data["limit"])
-        claims = (
+        claims = list(
             Claim.objects.published()
             .with_verdict()
             .with_citations()
             .filter(pk__in={match.claim for sentence in matched for match in sentence.matches})
         )
-        # A claim matched by many sentences is serialized once (the response's shape is
-        # DocumentCheckResponseSerializer's, as the tests check).
-        shown = {claim.pk: ClaimSerializer(claim).data for claim in claims}
-        results = [
-            sentence_result(text, sentence, shown)
+        # Serialized once each, and all at once (a serializer builds its fields per
+        # instance otherwise): the shape is DocumentCheckResponseSerializer's all the same.
+        shown = dict(
+            zip(
+                (claim.pk for claim in claims),
+                ClaimSerializer(claims, many=True).data,
+                strict=True,
+            )
+        )
+        matched = [
+            SentenceMatch(sentence.start, sentence.end, matches)
             for sentence in matched
-            if any(match.claim in shown for match in sentence.matches)
+            if (matches := tuple(match for match in sentence.matches if match.claim in shown))
+        ]
+        anchors = AnchorSerializer(
+            [span_at(text, sentence.start, sentence.end) for sentence in matched], many=True
+        ).data
+        results = [
+            sentence_result(sentence, anchor, shown)
+            for sentence, anchor in zip(matched, anchors, strict=True)
         ]
         return Response(
             {"length": len(text), "sentences": sentences, "checked": checked, "results": results}
         )
 
 
-def sentence_result(text: str, sentence: SentenceMatch, shown: dict[int, dict]) -> dict:
-    """One matched sentence as the response shows it, its claims already serialized."""
-    matches = [
-        result(match, shown[match.claim]) for match in sentence.matches if match.claim in shown
-    ]
-    return {
-        "sentence": AnchorSerializer(span_at(text, sentence.start, sentence.end)).data,
-        "score": matches[0]["score"],
-        "matches": matches,
-    }
+def sentence_result(sentence: SentenceMatch, anchor: dict, shown: dict[int, dict]) -> dict:
+    """One matched sentence as the response shows it, its selectors and claims serialized."""
+    matches = [result(match, shown[match.claim]) for match in sentence.matches]
+    return {"sentence": anchor, "score": matches[0]["score"], "matches": matches}
