@@ -513,6 +513,114 @@ def lookup(text: str, *, limit: int = 10, floor: float = RELEVANCE_FLOOR) -> lis
     ]
 
 
+FREQUENCY_CHUNK = 200
+"""Terms counted per query by `lookup_many`."""
+
+
+def lookup_many(
+    texts: Sequence[str],
+    *,
+    limit: int = 10,
+    floor: float = RELEVANCE_FLOOR,
+    min_shared_terms: int = 1,
+) -> list[list[Match]]:
+    """Return for each text what `lookup(text)` returns, reading the index once for all.
+
+    For many statements at once (the sentences of a document): each distinct
+    term is counted and its claims read once, then every claim that has any of
+    a statement's terms is scored — the exhaustive form of `lookup()`'s
+    pruned search, so the results are the same. With `min_shared_terms`, a
+    claim must also have that many of a statement's distinct terms (in its
+    text, passages or names) to match it.
+    """
+    statements = [parse_statement(text) for text in texts]
+    words = list(dict.fromkeys(term.text for s in statements for term in s.terms))
+    if not words or limit < 1:
+        return [[] for _ in texts]
+    index = search_index()
+    total, frequencies = 0, []
+    for start in range(0, len(words), FREQUENCY_CHUNK):
+        chunk = [Term(word, False) for word in words[start : start + FREQUENCY_CHUNK]]
+        total, counted = index.frequencies(chunk)
+        frequencies += counted
+    frequency = dict(zip(words, frequencies, strict=True))
+    postings = {word: index.postings(Term(word, False)) for word in words}
+    scored = [
+        _scored(
+            statement,
+            frequency,
+            postings,
+            total,
+            limit=limit,
+            floor=floor,
+            min_shared_terms=min_shared_terms,
+        )
+        if statement.terms
+        else {}
+        for statement in statements
+    ]
+    # The citations of every claim found, read once rather than once per statement.
+    by_claim: dict[int, list[tuple[int, int, str]]] = {}
+    for row in _citations_of(sorted({claim for scores in scored for claim in scores})):
+        by_claim.setdefault(row[1], []).append(row)
+    results = []
+    for statement, scores in zip(statements, scored, strict=True):
+        if not scores:
+            results.append([])
+            continue
+        citations = [row for claim in scores for row in by_claim.get(claim, [])]
+        claim_snippets, passage_snippets = index.highlights(
+            statement.terms, list(scores), citations
+        )
+        results.append(
+            [
+                Match(
+                    claim=claim,
+                    score=score,
+                    claim_snippet=claim_snippets.get(claim, ""),
+                    passages=tuple(passage_snippets.get(claim, ())),
+                )
+                for claim, score in scores.items()
+            ]
+        )
+    return results
+
+
+def _scored(
+    statement: Statement,
+    frequency: dict[str, int],
+    postings: dict[str, dict[int, int]],
+    total: int,
+    *,
+    limit: int,
+    floor: float,
+    min_shared_terms: int,
+) -> dict[int, float]:
+    """The best claims for one statement, with their scores, from counts and claims read before."""
+    terms = statement.terms
+    weights = term_weights(terms, [frequency[term.text] for term in terms], max(total, 1))
+    ranking = _Ranking(weights, statement.parts, floor)
+    for position, term in enumerate(terms):
+        ranking.add(position, postings[term.text])
+    scores = {claim: round(ranking.known_score(claim), PRECISION) for claim in ranking.fields}
+    best = sorted(
+        (
+            claim
+            for claim, value in scores.items()
+            if value >= floor
+            and value > 0
+            and _shared_terms(ranking.fields[claim], len(terms)) >= min_shared_terms
+        ),
+        key=lambda claim: (-scores[claim], -ranking.claim_weight(claim), claim),
+    )[:limit]
+    return {claim: scores[claim] for claim in best}
+
+
+def _shared_terms(packed: int, terms: int) -> int:
+    """How many of a statement's terms a claim's document has, from its packed field bits."""
+    return sum(1 for term in range(terms) if fields_of(packed, term))
+
+
 # --- snippets -----------------------------------------------------------------
 
 
@@ -677,9 +785,15 @@ class SqliteSearchIndex:
             return cursor.fetchall()
 
     def highlights(
-        self, terms: Sequence[Term], claims: Sequence[int]
+        self,
+        terms: Sequence[Term],
+        claims: Sequence[int],
+        citations: Sequence[tuple[int, int, str]] | None = None,
     ) -> tuple[dict[int, str], dict[int, list[PassageSnippet]]]:
-        """HTML snippets of these claims' texts and of their passages that matched."""
+        """HTML snippets of these claims' texts and of their passages that matched.
+
+        `citations`: what `_citations_of()` gives for these claims (or more), if read already.
+        """
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rowid, highlight(claims_search, 0, %s, %s), "
@@ -702,7 +816,7 @@ class SqliteSearchIndex:
             claim: marked.split(PASSAGE_SEPARATOR) if marked else [] for claim, _, marked in rows
         }
         marked_by_claim: dict[int, dict[int, str]] = {}
-        for citation, claim, exact in _citations_of(claims):
+        for citation, claim, exact in _citations_of(claims) if citations is None else citations:
             remaining = pieces.get(claim, [])
             for position, marked in enumerate(remaining):
                 if _marked_spans(marked)[0] == exact:
@@ -804,9 +918,15 @@ class PostgresSearchIndex:
         return f"ts_headline('{self.CONFIG}', {column}, {self._tsquery()}, %s)"
 
     def highlights(
-        self, terms: Sequence[Term], claims: Sequence[int]
+        self,
+        terms: Sequence[Term],
+        claims: Sequence[int],
+        citations: Sequence[tuple[int, int, str]] | None = None,
     ) -> tuple[dict[int, str], dict[int, list[PassageSnippet]]]:
-        """HTML snippets of these claims' texts and of their passages that matched."""
+        """HTML snippets of these claims' texts and of their passages that matched.
+
+        `citations` is not needed here: the passages are marked in the same query.
+        """
         query = " | ".join(_tsquery_term(term) for term in terms)
         params = [query, self.HEADLINE_OPTIONS, list(claims)]
         claim_text = self._headline('c."text"')

@@ -12,7 +12,10 @@ from api.strict import StrictTypes
 from claims.models import Claim
 from claims.serializers import ClaimSerializer
 from claims.views import CLAIM_RESPONSE_EXAMPLE
+from lookup.documents import MAX_DOCUMENT_LENGTH, SentenceMatch, check_document
 from lookup.search import MAX_LIMIT, Match, lookup
+from sources.anchoring import span_at
+from sources.serializers import AnchorSerializer
 
 MAX_STATEMENT_LENGTH = 2_000
 DEFAULT_LIMIT = 10
@@ -199,8 +202,8 @@ class ClaimLookupView(APIView):
         return Response(LookupResponseSerializer({"query": text, "results": results}).data)
 
 
-def result(match: Match, claim: Claim) -> dict:
-    """One match as the response shows it."""
+def result(match: Match, claim: Claim | dict) -> dict:
+    """One match as the response shows it (the claim, or the claim already serialized)."""
     return {
         "score": round(match.score, 4),
         "claim": claim,
@@ -212,3 +215,201 @@ def result(match: Match, claim: Claim) -> dict:
             ],
         },
     }
+
+
+# --- documents ---------------------------------------------------------------------------
+
+MAX_SENTENCE_LIMIT = 10
+DEFAULT_SENTENCE_LIMIT = 3
+
+
+class DocumentCheckRequestSerializer(StrictTypes, serializers.Serializer):
+    """The JSON body of POST /claims/check-document/."""
+
+    text = serializers.CharField(
+        trim_whitespace=False,
+        max_length=MAX_DOCUMENT_LENGTH,
+        help_text=f"The text to check: an article, a transcript (at most "
+        f"{MAX_DOCUMENT_LENGTH:,} characters). Offsets in the response count its characters "
+        "(Unicode code points) as posted, whitespace included.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_SENTENCE_LIMIT,
+        default=DEFAULT_SENTENCE_LIMIT,
+        help_text=f"How many claims at most for each sentence (1–{MAX_SENTENCE_LIMIT}; "
+        f"default {DEFAULT_SENTENCE_LIMIT}).",
+    )
+
+    def validate_text(self, text: str) -> str:
+        if not text.strip():
+            raise serializers.ValidationError(self.fields["text"].error_messages["blank"])
+        return text
+
+
+class DocumentSentenceSerializer(serializers.Serializer):
+    sentence = AnchorSerializer(
+        help_text="Where the sentence is in the posted text: `text[start:end] == exact`, with "
+        "up to 32 characters before (`prefix`) and after (`suffix`) — the W3C "
+        "TextPositionSelector and TextQuoteSelector, as passages have. A very long sentence "
+        "is checked in overlapping windows of 40 words; then this is the window."
+    )
+    score = serializers.FloatField(help_text="The score of its best claim, in [0, 1].")
+    matches = LookupMatchSerializer(
+        many=True,
+        help_text="The claims that match the sentence, best first, as the lookup gives them.",
+    )
+
+
+class DocumentCheckResponseSerializer(serializers.Serializer):
+    length = serializers.IntegerField(
+        help_text="Characters in the posted text: the unit of every offset."
+    )
+    sentences = serializers.IntegerField(
+        help_text="How many sentences (and windows of long ones) the text was cut into."
+    )
+    checked = serializers.IntegerField(
+        help_text="How many of them were looked up: those with at least three searchable "
+        'words (a title, a speaker\'s name or "He agreed." states nothing to check).'
+    )
+    results = DocumentSentenceSerializer(
+        many=True,
+        help_text="The sentences that match claims, best first (then in the order of the "
+        "text); empty when none does.",
+    )
+
+
+# From the seed article "A New Cold War With Russia Forces Japan to Choose Sides".
+DOCUMENT_EXAMPLE_TEXT = (
+    "In the spring of 2018 the choice was stark.\n\nWithin the G7, Japan was the only country "
+    "not to expel Russian diplomats following the Skripal attack."
+)
+
+DOCUMENT_REQUEST_EXAMPLE = OpenApiExample(
+    "A paragraph of an article",
+    value={"text": DOCUMENT_EXAMPLE_TEXT, "limit": 1},
+    request_only=True,
+)
+DOCUMENT_RESPONSE_EXAMPLE = OpenApiExample(
+    "Its sentences that stored claims speak to",
+    value={
+        "length": 147,
+        "sentences": 2,
+        "checked": 2,
+        "results": [
+            {
+                "sentence": {
+                    "start": 45,
+                    "end": 147,
+                    "exact": "Within the G7, Japan was the only country not to expel Russian "
+                    "diplomats following the Skripal attack.",
+                    "prefix": " of 2018 the choice was stark.\n\n",
+                    "suffix": "",
+                },
+                "score": 0.7867,
+                "matches": [
+                    {
+                        "score": 0.7867,
+                        "claim": CLAIM_RESPONSE_EXAMPLE.value,
+                        "highlights": {
+                            "claim": "<mark>Japan</mark> did not <mark>expel</mark> "
+                            "<mark>Russian</mark> <mark>diplomats</mark> after the "
+                            "<mark>Skripal</mark> poisoning.",
+                            "passages": [
+                                {
+                                    "citation": 271,
+                                    "snippet": "<mark>Within</mark> the <mark>G7</mark>, "
+                                    "<mark>Japan</mark> was the only <mark>country</mark> not to "
+                                    "<mark>expel</mark> <mark>Russian</mark> "
+                                    "<mark>diplomats</mark> <mark>following</mark> the "
+                                    "<mark>Skripal</mark> <mark>attack</mark>",
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    },
+    response_only=True,
+)
+UNRELATED_DOCUMENT_EXAMPLE = OpenApiExample(
+    "An unrelated text: no sentence matches",
+    value={"length": 98, "sentences": 2, "checked": 2, "results": []},
+    response_only=True,
+)
+
+DOCUMENT_DESCRIPTION = f"""\
+Check a whole text — an article, a transcript, up to {MAX_DOCUMENT_LENGTH:,}
+characters — sentence by sentence: get back its sentences that stored claims
+speak to, best first, each with its offsets in the posted text (the W3C
+selectors passages have: `text[start:end] == exact`) and its matching claims,
+each as the lookup gives it (score, the claim with its verdict and citations,
+highlights). Sentences that match nothing are left out: an unrelated text gets
+an empty `results` list.
+
+The text is cut at sentence ends (not after abbreviations such as "Mr.",
+"Dr." or "U.S.", nor after initials), at blank lines, and at line breaks
+unless the next line goes on in lower case. A sentence with fewer than three
+searchable words is not looked up; a sentence of more than 60 words is looked
+up in overlapping windows of 40 words, each reported with its own offsets.
+Each sentence is matched as `/claims/lookup/` matches a statement, with the
+same relevance floor.
+"""
+
+
+class DocumentCheckView(APIView):
+    """Check a document: its sentences that stored claims speak to, with their offsets."""
+
+    permission_classes = [ReadAccess]
+    throttle_scope = "lookup"
+
+    @extend_schema(
+        operation_id="claims_check_document",
+        summary="Find the sentences of a text that stored claims speak to",
+        description=DOCUMENT_DESCRIPTION,
+        request=DocumentCheckRequestSerializer,
+        responses={200: DocumentCheckResponseSerializer},
+        examples=[DOCUMENT_REQUEST_EXAMPLE, DOCUMENT_RESPONSE_EXAMPLE, UNRELATED_DOCUMENT_EXAMPLE],
+    )
+    def post(self, request: Request) -> Response:
+        body = DocumentCheckRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        text = body.validated_data["text"]
+        matched, sentences, checked = check_document(text, limit=body.validated_data["limit"])
+        claims = list(
+            Claim.objects.published()
+            .with_verdict()
+            .with_citations()
+            .filter(pk__in={match.claim for sentence in matched for match in sentence.matches})
+        )
+        # Serialized once each, and all at once (a serializer builds its fields per
+        # instance otherwise): the shape is DocumentCheckResponseSerializer's all the same.
+        shown = dict(
+            zip(
+                (claim.pk for claim in claims),
+                ClaimSerializer(claims, many=True).data,
+                strict=True,
+            )
+        )
+        matched = [
+            SentenceMatch(sentence.start, sentence.end, matches)
+            for sentence in matched
+            if (matches := tuple(match for match in sentence.matches if match.claim in shown))
+        ]
+        anchors = AnchorSerializer(
+            [span_at(text, sentence.start, sentence.end) for sentence in matched], many=True
+        ).data
+        results = [
+            sentence_result(sentence, anchor, shown)
+            for sentence, anchor in zip(matched, anchors, strict=True)
+        ]
+        return Response(
+            {"length": len(text), "sentences": sentences, "checked": checked, "results": results}
+        )
+
+
+def sentence_result(sentence: SentenceMatch, anchor: dict, shown: dict[int, dict]) -> dict:
+    """One matched sentence as the response shows it, its selectors and claims serialized."""
+    matches = [result(match, shown[match.claim]) for match in sentence.matches]
+    return {"sentence": anchor, "score": matches[0]["score"], "matches": matches}
