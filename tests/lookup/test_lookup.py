@@ -413,8 +413,11 @@ def test_index_holds_one_document_per_published_claim(corpus):
 
 
 def test_evaluation_set_meets_recall_and_false_match_targets(corpus):
-    report = evaluate(load_evaluation())
-    assert len(report.outcomes) >= 40
-    assert len(report.unrelated_top) >= 10
-    assert report.recall_at(5) >= 0.9
-    assert report.false_matches == []
+    """The words alone, on the original set; the paraphrases need the semantic lookup."""
+    report = evaluate(load_evaluation(), mode="words")
+    original = report.query_sets["original"]
+    unrelated = report.negative_sets["unrelated"]
+    assert len(original.outcomes) >= 40
+    assert len(unrelated.outcomes) >= 10
+    assert original.recall_at(5) >= 0.98
+    assert unrelated.false_matches == []
