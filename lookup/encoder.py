@@ -246,7 +246,9 @@ class Encoder:
             attended = context @ layer.attention_out + layer.attention_out_bias
             x = _layer_norm(attended + x, *layer.attention_norm, self.eps)
             inner = _gelu(x @ layer.intermediate + layer.intermediate_bias)
-            x = _layer_norm(inner @ layer.output + layer.output_bias + x, *layer.output_norm, self.eps)
+            x = _layer_norm(
+                inner @ layer.output + layer.output_bias + x, *layer.output_norm, self.eps
+            )
         if self.pooling == "cls":
             pooled = x[:, 0]
         else:

@@ -63,7 +63,7 @@ def text_sha256(text: str) -> str:
 
 
 def expected_texts(claim_ids: Iterable[int]) -> dict[int, dict[int | None, str]]:
-    """For each published claim among `claim_ids`: its texts to embed, by citation (None: its own)."""
+    """Each published claim's texts to embed, by citation (None: the claim's own text)."""
     ids = list(claim_ids)
     expected: dict[int, dict[int | None, str]] = {}
     for chunk in _chunks(ids, 500):
@@ -87,7 +87,9 @@ def _stored(claim_ids: list[int], model: str) -> dict[tuple[int, int | None], tu
     rows = {}
     for chunk in _chunks(claim_ids, 500):
         found = Embedding.objects.filter(claim_id__in=chunk, model=model)
-        for pk, claim, citation, sha in found.values_list("pk", "claim_id", "citation_id", "text_sha256"):
+        for pk, claim, citation, sha in found.values_list(
+            "pk", "claim_id", "citation_id", "text_sha256"
+        ):
             rows[(claim, citation)] = (pk, sha)
     return rows
 
@@ -109,7 +111,7 @@ class SyncResult:
 
 
 def sync_claims(claim_ids: Iterable[int], *, force: bool = False) -> SyncResult:
-    """Bring the rows of these claims in line with them: embed what is missing or stale, drop the rest.
+    """Bring these claims' rows in line: embed what is missing or stale, drop the rest.
 
     `force` re-embeds every text, stale or not.
     """
@@ -150,7 +152,7 @@ def sync_claims(claim_ids: Iterable[int], *, force: bool = False) -> SyncResult:
 
 
 def _vectors_for(texts: list[tuple[str, str]], model: str, *, reuse: bool) -> dict[str, np.ndarray]:
-    """A vector per text hash: stored ones reused (a passage cited by several claims), the rest encoded."""
+    """A vector per text hash: stored ones reused (a passage cited twice), the rest encoded."""
     vectors: dict[str, np.ndarray] = {}
     hashes = list({sha for _, sha in texts})
     if reuse:
@@ -197,22 +199,28 @@ def claims_touched(changes: list[Change]) -> set[int]:
         by_kind.setdefault(change.kind, set()).add(change.object_id)
     if uuids := by_kind.get(ChangeKind.CLAIM):
         claims |= set(
-            Claim.objects.filter(uuid__in=[uuid.UUID(u) for u in uuids]).values_list("pk", flat=True)
+            Claim.objects.filter(uuid__in=[uuid.UUID(u) for u in uuids]).values_list(
+                "pk", flat=True
+            )
         )
         # A deleted claim's rows go with it (CASCADE): nothing to find.
     if citations := by_kind.get(ChangeKind.CITATION):
         ids = [int(pk) for pk in citations]
         claims |= set(Citation.objects.filter(pk__in=ids).values_list("claim_id", flat=True))
         # A deleted citation is found by the row it leaves behind.
-        claims |= set(Embedding.objects.filter(citation_id__in=ids).values_list("claim_id", flat=True))
+        claims |= set(
+            Embedding.objects.filter(citation_id__in=ids).values_list("claim_id", flat=True)
+        )
     if passages := by_kind.get(ChangeKind.PASSAGE):
         ids = [int(pk) for pk in passages]
-        claims |= set(Citation.objects.filter(passage_id__in=ids).values_list("claim_id", flat=True))
+        claims |= set(
+            Citation.objects.filter(passage_id__in=ids).values_list("claim_id", flat=True)
+        )
     return claims
 
 
 def catch_up(*, max_changes: int | None = SYNC_CHANGES) -> bool:
-    """Follow the change feed up to now; False (and nothing done) if more than `max_changes` wait."""
+    """Follow the change feed up to now; False (nothing done) if over `max_changes` wait."""
     model = model_id()
     state = _state(model)
     pending = Change.objects.filter(seq__gt=state.seq).order_by("seq")
@@ -234,7 +242,9 @@ def catch_up(*, max_changes: int | None = SYNC_CHANGES) -> bool:
     return True
 
 
-def reindex(*, everything: bool = False, progress: Callable[[int, int, SyncResult], None] | None = None) -> SyncResult:
+def reindex(
+    *, everything: bool = False, progress: Callable[[int, int, SyncResult], None] | None = None
+) -> SyncResult:
     """Check every claim's rows and embed what is missing or stale (`everything`: all of it)."""
     model = model_id()
     start_seq = latest_change()  # changes after this one are followed by the next catch-up
@@ -256,7 +266,9 @@ def reindex(*, everything: bool = False, progress: Callable[[int, int, SyncResul
 # --- checking the index ---------------------------------------------------------------
 
 
-def embedding_findings(*, using: str = "default", chunk_size: int = 500) -> Iterator[Finding | None]:
+def embedding_findings(
+    *, using: str = "default", chunk_size: int = 500
+) -> Iterator[Finding | None]:
     """Check every published claim's rows under the configured model: none missing, none stale."""
     model = model_id()
     claims = Claim.objects.using(using).published().order_by("pk").values_list("pk", "slug")
@@ -277,8 +289,10 @@ def embedding_findings(*, using: str = "default", chunk_size: int = 500) -> Iter
             if extra:
                 problems.append(f"embeddings left for citations no longer cited: {extra}")
             yield Finding("claim", pk, slug, "; ".join(problems)) if problems else None
-    leftover = Embedding.objects.using(using).filter(model=model).exclude(
-        claim__status=Claim.Status.PUBLISHED
+    leftover = (
+        Embedding.objects.using(using)
+        .filter(model=model)
+        .exclude(claim__status=Claim.Status.PUBLISHED)
     )
     for pk, claim in leftover.values_list("pk", "claim_id"):
         yield Finding("embedding", pk, str(claim), "the claim is not published")
@@ -329,7 +343,7 @@ _cache_lock = threading.Lock()
 
 
 def current_index(*, sync: bool = True) -> VectorIndex:
-    """The process's vectors for the configured model, caught up with the feed and reloaded if moved."""
+    """The process's vectors for the configured model, caught up and reloaded if moved."""
     model = model_id()
     if sync:
         catch_up()
