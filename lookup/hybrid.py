@@ -27,7 +27,8 @@ The floor
     principle of its value and the margins measured on the evaluation set.
 
 Each result says which signals matched: "meaning" (always, given the floor)
-and "words" when the word score reaches the word lookup's own floor.
+and "words" when the word lookup found the claim (a score of at least
+WORD_CANDIDATE_FLOOR); then the snippets mark the words that matched.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def _rank(
         meaning = max(float(similarity[position[claim]]), 0.0)
         word_match = words.get(claim)
         word_score = word_match.score if word_match else 0.0
-        matched = (MEANING, WORDS) if word_score >= search.RELEVANCE_FLOOR else (MEANING,)
+        matched = (MEANING, WORDS) if word_match else (MEANING,)
         found.append(
             HybridMatch(
                 claim=claim,

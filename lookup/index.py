@@ -245,14 +245,17 @@ def catch_up(*, max_changes: int | None = SYNC_CHANGES) -> bool:
 def reindex(
     *, everything: bool = False, progress: Callable[[int, int, SyncResult], None] | None = None
 ) -> SyncResult:
-    """Check every claim's rows and embed what is missing or stale (`everything`: all of it)."""
+    """Check every claim's rows and embed what is missing or stale (`everything`: all of it).
+
+    The vectors of any other model are dropped: they could only be stale.
+    """
     model = model_id()
     start_seq = latest_change()  # changes after this one are followed by the next catch-up
     total = SyncResult()
     claim_ids = list(Claim.objects.order_by("pk").values_list("pk", flat=True))
-    stale_rows = Embedding.objects.exclude(model=model)
-    if everything and stale_rows.exists():
-        stale_rows.delete()
+    other_models = Embedding.objects.exclude(model=model)
+    if other_models.exists():
+        total.deleted += other_models.delete()[0]
     for done, chunk in enumerate(_chunks(claim_ids, CLAIMS_PER_BATCH), start=1):
         total += sync_claims(chunk, force=everything)
         if progress:
