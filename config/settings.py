@@ -241,6 +241,10 @@ CORPUS_DIR = Path(environ.get("CLAIMBASE_CORPUS_DIR", BASE_DIR / "fixtures"))
 
 # The sentence-embedding model of the semantic lookup (lookup/encoder.py, docs/lookup.md).
 # A model other than the packaged default needs its folder and its weights' SHA-256.
+# One BLAS thread per process: the encoder's products are small, server workers are the
+# parallelism, and BLAS threads spinning against each other on a busy machine cost tenfold.
+environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+environ.setdefault("OMP_NUM_THREADS", "1")
 CLAIMBASE_EMBEDDING_MODEL = environ.get(
     "CLAIMBASE_EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2"
 )

@@ -224,12 +224,25 @@ def catch_up(*, max_changes: int | None = SYNC_CHANGES) -> bool:
     model = model_id()
     state = _state(model)
     pending = Change.objects.filter(seq__gt=state.seq).order_by("seq")
-    if max_changes is not None and pending[max_changes : max_changes + 1].exists():
+    own = list(Change.objects.filter(seq__isnull=True)[: (max_changes or 0) + 1])
+    if max_changes is not None and (
+        len(own) > max_changes or pending[max_changes : max_changes + 1].exists()
+    ):
         logger.warning(
             "The semantic index is more than %d changes behind: run `manage.py reindex`.",
             max_changes,
         )
         return False
+    # On PostgreSQL a change is numbered as its transaction commits: one not numbered yet
+    # that we can see is our own transaction's (a service that writes, then looks up).
+    # Its claims are brought in line within the transaction, and checked again (finding
+    # nothing to do) once the change is numbered.
+    if own:
+        if max_changes is None:
+            own = list(Change.objects.filter(seq__isnull=True))
+        result = sync_claims(claims_touched(own))
+        if result.embedded or result.deleted:
+            IndexState.objects.filter(model=model).update(generation=secrets.randbits(62))
     if not pending.exists():
         return True
     with transaction.atomic():
