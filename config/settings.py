@@ -35,6 +35,10 @@ CLAIMBASE_PUBLISHER_URL  that publisher's home page; default: this server's root
 CLAIMBASE_CORS_ALLOWED_ORIGINS  comma-separated origins (https://app.example.org) whose
                       browser apps may write (POST, PATCH, DELETE); reads are open to any
                       origin; default: none
+CLAIMBASE_EMBEDDING_MODEL  the lookup's sentence-embedding model; default:
+                      sentence-transformers/all-MiniLM-L6-v2 (installed by the Makefile)
+CLAIMBASE_EMBEDDING_MODEL_DIR, CLAIMBASE_EMBEDDING_MODEL_SHA256  another model's folder and
+                      the SHA-256 of its model.safetensors (checked at load)
 """
 
 from datetime import timedelta
@@ -234,6 +238,18 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 CORPUS_DIR = Path(environ.get("CLAIMBASE_CORPUS_DIR", BASE_DIR / "fixtures"))
+
+# The sentence-embedding model of the semantic lookup (lookup/encoder.py, docs/lookup.md).
+# A model other than the packaged default needs its folder and its weights' SHA-256.
+# One BLAS thread per process: the encoder's products are small, server workers are the
+# parallelism, and BLAS threads spinning against each other on a busy machine cost tenfold.
+environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+environ.setdefault("OMP_NUM_THREADS", "1")
+CLAIMBASE_EMBEDDING_MODEL = environ.get(
+    "CLAIMBASE_EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2"
+)
+CLAIMBASE_EMBEDDING_MODEL_DIR = environ.get("CLAIMBASE_EMBEDDING_MODEL_DIR", "")
+CLAIMBASE_EMBEDDING_MODEL_SHA256 = environ.get("CLAIMBASE_EMBEDDING_MODEL_SHA256", "")
 
 # Reads are public unless CLAIMBASE_PUBLIC_READS is off; writes need a curator's token.
 CLAIMBASE_PUBLIC_READS = env_flag("CLAIMBASE_PUBLIC_READS", default=True)

@@ -11,4 +11,7 @@ class LookupConfig(AppConfig):
     name = "lookup"
     verbose_name = "Lookup"
     # Run by `manage.py verify`.
-    integrity_checks = [("search index", "lookup.search.index_findings")]
+    integrity_checks = [
+        ("search index", "lookup.search.index_findings"),
+        ("semantic index", "lookup.index.embedding_findings"),
+    ]

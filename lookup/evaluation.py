@@ -26,6 +26,7 @@ from django.conf import settings
 
 from claims.corpus import LOOKUP_EVAL_FILE
 from claims.models import Citation, Claim
+from lookup import hybrid
 from lookup.search import Match, lookup
 from sources.anchoring import anchor
 from sources.models import Source
@@ -40,6 +41,8 @@ Search = Callable[..., Sequence[Match]]
 
 MODES: dict[str, Search] = {
     "words": lookup,
+    "semantic": hybrid.semantic_lookup,
+    "hybrid": hybrid.lookup,
 }
 """The ways of searching that can be evaluated, by name."""
 

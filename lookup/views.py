@@ -13,7 +13,8 @@ from claims.models import Claim
 from claims.serializers import ClaimSerializer
 from claims.views import CLAIM_RESPONSE_EXAMPLE
 from lookup.documents import MAX_DOCUMENT_LENGTH, SentenceMatch, check_document
-from lookup.search import MAX_LIMIT, Match, lookup
+from lookup.hybrid import MEANING, SEMANTIC_FLOOR, WORDS, HybridMatch, lookup
+from lookup.search import MAX_LIMIT, Match
 from sources.anchoring import span_at
 from sources.serializers import AnchorSerializer
 
@@ -73,8 +74,22 @@ class LookupHighlightsSerializer(serializers.Serializer):
 
 class LookupMatchSerializer(serializers.Serializer):
     score = serializers.FloatField(
-        help_text="Relevance in [0, 1]: the share of the statement that the claim accounts "
-        "for, rare words and names weighing most. Never below the relevance floor."
+        help_text="Relevance in [0, 1]: the meaning's similarity, lifted a little toward 1 by "
+        "the share of the statement's words the claim accounts for "
+        "(similarity + 0.1 × words × (1 − similarity)). Never below the relevance floor."
+    )
+    similarity = serializers.FloatField(
+        allow_null=True,
+        help_text="Cosine similarity in [0, 1] of the statement's sentence embedding with the "
+        "claim's closest embedded text (its own or a cited passage's). A claim is returned only "
+        f"if it is at least the relevance floor, {SEMANTIC_FLOOR}. Null where only the words "
+        "were compared (the sentences of a document check).",
+    )
+    matched = serializers.ListField(
+        child=serializers.ChoiceField(choices=[MEANING, WORDS]),
+        help_text='The signals that matched: "meaning" (the similarity reached the floor) and '
+        '"words" (the statement\'s words matched the claim, its passages or names; the snippets '
+        "mark them).",
     )
     claim = ClaimSerializer(help_text="The claim as /claims/{id}/ shows it.")
     highlights = LookupHighlightsSerializer()
@@ -93,7 +108,9 @@ LOOKUP_RESPONSE_EXAMPLE = OpenApiExample(
         "query": SKRIPAL_STATEMENT,
         "results": [
             {
-                "score": 0.7797,
+                "score": 0.834,
+                "similarity": 0.8199,
+                "matched": ["meaning", "words"],
                 "claim": CLAIM_RESPONSE_EXAMPLE.value,
                 "highlights": {
                     "claim": "<mark>Japan</mark> did not expel <mark>Russian</mark> "
@@ -133,11 +150,16 @@ match it, best first — each as `/claims/{id}/` shows it (verdict, and every
 supporting and refuting passage with its author, source and stance), with a
 relevance score and highlighted snippets showing why it matched.
 
-It searches claim texts, the exact text of their cited passages, and the names
-of authors and sources; it ignores case, punctuation, quotes and diacritics and
-matches inflected forms ("expelled" finds "expel"). Nothing is read as search
-syntax. Claims scoring below a relevance floor are left out, so a statement the
-database knows nothing about gets an empty `results` list rather than noise.
+It matches by meaning and by words. Meaning: a sentence-embedding model compares
+the statement with each claim's text and its cited passages, so a statement in
+other words ("Tokyo never inked a treaty with Moscow") finds the claim ("Japan and
+Russia never signed a peace treaty"). Words: claim texts, cited passages and the
+names of authors and sources, ignoring case, punctuation, quotes and diacritics,
+matching inflected forms ("expelled" finds "expel"); matched words are marked in
+the snippets. Nothing is read as search syntax. A claim is returned only if its
+meaning is close enough (the relevance floor), so a statement the database has
+no claim on — even one on the same subjects — gets an empty `results` list
+rather than noise. `matched` says which signals matched each claim.
 
 Use GET with `q` for a sentence, POST with `{"text": …}` for longer input.
 """
@@ -202,10 +224,16 @@ class ClaimLookupView(APIView):
         return Response(LookupResponseSerializer({"query": text, "results": results}).data)
 
 
-def result(match: Match, claim: Claim | dict) -> dict:
-    """One match as the response shows it (the claim, or the claim already serialized)."""
+def result(match: HybridMatch | Match, claim: Claim | dict) -> dict:
+    """One match as the response shows it (the claim, or the claim already serialized).
+
+    A word match (the document check's) has no similarity and matched only by words.
+    """
+    hybrid = isinstance(match, HybridMatch)
     return {
         "score": round(match.score, 4),
+        "similarity": round(match.similarity, 4) if hybrid else None,
+        "matched": list(match.matched) if hybrid else [WORDS],
         "claim": claim,
         "highlights": {
             "claim": match.claim_snippet,

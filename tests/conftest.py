@@ -71,9 +71,10 @@ def source(author) -> Source:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the seed corpus once into the test database; every test starts from it."""
+    """Load the seed corpus once into the test database, embedded; every test starts from it."""
     with django_db_blocker.unblock():
         call_command("load_corpus", stdout=StringIO())
+        call_command("reindex", stdout=StringIO())
 
 
 @pytest.fixture

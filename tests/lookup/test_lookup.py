@@ -55,7 +55,9 @@ def test_lookup_finds_the_skripal_claim_from_a_reworded_statement(api):
 
 
 def test_lookup_ranks_matches_best_first(api):
-    results = api.get(lookup_url(q=REWORDED_SKRIPAL, limit=10)).json()["results"]
+    # Two claims speak to it: Japan did not expel diplomats, nor blame Russia.
+    statement = f"{REWORDED_SKRIPAL[4:-1]} and did not blame Russia."
+    results = api.get(lookup_url(q=statement, limit=10)).json()["results"]
     scores = [result["score"] for result in results]
     assert len(results) > 1
     assert scores == sorted(scores, reverse=True)

@@ -1,0 +1,258 @@
+"""The semantic lookup: its encoder, its index kept by the change feed, and the hybrid ranking."""
+
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from claims.models import Claim
+from claims.services import citation_delete, claim_retract, claim_update
+from lookup import hybrid, index, search
+from lookup.encoder import DEFAULT_MODEL, Encoder, ModelProvenanceError, configured_model
+from lookup.evaluation import evaluate, load_evaluation
+from lookup.models import Embedding
+
+pytestmark = pytest.mark.django_db
+
+PEACE_TREATY = "japan-and-russia-never-signed-a-peace-treaty-after-world-war-ii"
+TREATY_IN_OTHER_WORDS = "Moscow and Tokyo still haven't inked a deal formally ending WWII"
+SKATER = "A Japanese skater won gold at the Sochi Olympics."
+SKRIPAL = "japan-did-not-expel-russian-diplomats-after-skripal"
+REWORDED_SKRIPAL = "Did Japan kick out Russian diplomats after the Skripal poisoning?"
+
+
+def slug_of(pk: int) -> str:
+    return Claim.objects.get(pk=pk).slug
+
+
+def slugs(matches) -> list[str]:
+    by_pk = dict(Claim.objects.values_list("pk", "slug"))
+    return [by_pk[match.claim] for match in matches]
+
+
+def findings() -> list:
+    return [finding for finding in index.embedding_findings() if finding]
+
+
+def claim(slug: str) -> Claim:
+    return Claim.objects.get(slug=slug)
+
+
+# --- the encoder ------------------------------------------------------------------------
+
+
+@override_settings(CLAIMBASE_EMBEDDING_MODEL_SHA256="0" * 64)
+def test_encoder_refuses_weights_whose_hash_is_not_the_recorded_one():
+    with pytest.raises(ModelProvenanceError, match="not the recorded 0000"):
+        Encoder(configured_model())
+
+
+def test_encoder_records_the_packaged_models_hash():
+    files = configured_model()
+    assert files.model_id == DEFAULT_MODEL
+    assert files.sha256 == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def test_encoder_gives_unit_vectors_closer_for_a_paraphrase_than_for_another_subject():
+    encoder = hybrid.get_encoder()
+    treaty, paraphrase, skater = encoder.encode(
+        [
+            "Japan and Russia never signed a peace treaty after the Second World War.",
+            TREATY_IN_OTHER_WORDS,
+            SKATER,
+        ]
+    )
+    assert np.allclose(np.linalg.norm([treaty, paraphrase, skater], axis=1), 1, atol=1e-5)
+    assert treaty @ paraphrase > 0.5 > treaty @ skater
+
+
+def test_encoder_gives_a_text_the_same_vector_alone_and_in_a_padded_batch():
+    encoder = hybrid.get_encoder()
+    alone = encoder.encode([SKATER])[0]
+    batch = encoder.encode(["Short.", SKATER, "A much longer sentence " * 20])
+    assert np.allclose(alone, batch[1], atol=1e-5)
+
+
+def test_encoder_truncates_a_text_longer_than_the_model_reads():
+    encoder = hybrid.get_encoder()
+    long_text = "Japan and Russia never signed a peace treaty. " * 100
+    assert len(encoder.tokenizer.encode(long_text).ids) == 256
+    assert encoder.encode([long_text]).shape == (1, encoder.dimensions)
+
+
+# --- the index ----------------------------------------------------------------------------
+
+
+def test_seed_corpus_is_embedded_with_its_passages_and_verify_finds_nothing():
+    published = Claim.objects.published().count()
+    assert Embedding.objects.filter(citation__isnull=True).count() == published
+    assert Embedding.objects.filter(citation__isnull=False).count() > 0
+    assert findings() == []
+
+
+def test_an_edited_claim_is_stale_until_the_next_lookup_re_embeds_it():
+    skripal = claim(SKRIPAL)
+    old = Embedding.objects.get(claim=skripal, citation=None)
+    claim_update(claim=skripal, text="Tokyo did not send home any Russian envoys over Skripal.")
+    assert [finding.pk for finding in findings()] == [skripal.pk]
+    hybrid.lookup("Russian envoys sent home")
+    skripal.refresh_from_db()
+    new = Embedding.objects.get(claim=skripal, citation=None)
+    assert new.text_sha256 == index.text_sha256(skripal.text) != old.text_sha256
+    assert bytes(new.vector) != bytes(old.vector)
+    assert findings() == []
+
+
+def test_a_retracted_claim_is_gone_from_the_results_and_the_index():
+    assert slugs(hybrid.lookup(REWORDED_SKRIPAL))[0] == SKRIPAL
+    claim_retract(claim=claim(SKRIPAL), reason="A test retraction.")
+    assert SKRIPAL not in slugs(hybrid.lookup(REWORDED_SKRIPAL))
+    assert not Embedding.objects.filter(claim__slug=SKRIPAL).exists()
+    assert findings() == []
+
+
+def test_a_deleted_citation_loses_its_vector():
+    skripal = claim(SKRIPAL)
+    citation = skripal.citations.first()
+    assert Embedding.objects.filter(citation=citation).exists()
+    citation_id = citation.pk
+    citation_delete(citation=citation)
+    index.catch_up()
+    assert not Embedding.objects.filter(citation_id=citation_id).exists()
+    assert findings() == []
+
+
+def test_an_edit_through_the_api_is_found_by_meaning(curator_api, api):
+    skripal = claim(SKRIPAL)
+    response = curator_api.patch(
+        reverse("claim-detail", args=[skripal.uuid]),
+        {"text": "Wembleton Frusk once painted a blue giraffe on the moon."},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = api.get(reverse("claim-lookup"), {"q": "Somebody painted a giraffe on the moon"}).json()
+    assert [result["claim"]["slug"] for result in body["results"]][:1] == [SKRIPAL]
+
+
+def test_a_claim_added_by_import_is_embedded_when_the_index_catches_up(tmp_path):
+    exported = StringIO()
+    call_command("export", "-", stdout=exported, stderr=StringIO())
+    Claim.objects.filter(slug=SKRIPAL).delete()
+    assert not Embedding.objects.filter(claim__slug=SKRIPAL).exists()
+    path = tmp_path / "claims.ndjson"
+    path.write_text(exported.getvalue(), encoding="utf-8")
+    call_command("import", str(path), stdout=StringIO(), stderr=StringIO())
+    assert index.catch_up()
+    assert Embedding.objects.filter(claim__slug=SKRIPAL, citation=None).exists()
+    assert slugs(hybrid.lookup(REWORDED_SKRIPAL))[0] == SKRIPAL
+    assert findings() == []
+
+
+def test_a_lookup_far_behind_the_feed_waits_for_reindex():
+    skripal = claim(SKRIPAL)
+    claim_update(claim=skripal, text="Tokyo did not send home any Russian envoys over Skripal.")
+    assert index.catch_up(max_changes=0) is False
+    assert [finding.pk for finding in findings()] == [skripal.pk]
+
+
+def test_reindex_embeds_what_is_missing_and_verify_reports_it_before():
+    skripal = claim(SKRIPAL)
+    Embedding.objects.filter(claim=skripal).delete()
+    problems = findings()
+    assert [finding.pk for finding in problems] == [skripal.pk]
+    assert "has no embedding" in problems[0].problem
+    out = StringIO()
+    call_command("reindex", stdout=out)
+    assert f"{1 + skripal.citations.count()} texts embedded" in out.getvalue()
+    assert findings() == []
+
+
+def test_reindex_re_embeds_vectors_of_another_model():
+    Embedding.objects.update(model="some/older-model")
+    assert len(findings()) == Claim.objects.published().count()
+    call_command("reindex", stdout=StringIO())
+    assert findings() == []
+    assert not Embedding.objects.filter(model="some/older-model").exists()
+
+
+def test_reindex_with_nothing_stale_embeds_nothing():
+    out = StringIO()
+    call_command("reindex", stdout=out)
+    assert "0 texts embedded" in out.getvalue()
+
+
+# --- the hybrid lookup --------------------------------------------------------------------
+
+
+def test_hybrid_finds_a_paraphrase_whose_words_the_word_lookup_misses():
+    assert PEACE_TREATY not in slugs(search.lookup(TREATY_IN_OTHER_WORDS, limit=5))
+    found = hybrid.lookup(TREATY_IN_OTHER_WORDS, limit=5)
+    assert PEACE_TREATY in slugs(found)
+    match = found[slugs(found).index(PEACE_TREATY)]
+    assert "meaning" in match.matched
+    assert hybrid.SEMANTIC_FLOOR <= match.similarity <= match.score <= 1
+
+
+def test_hybrid_returns_nothing_for_a_statement_on_the_corpus_subjects_no_claim_makes():
+    assert search.lookup(SKATER)  # the words alone match the Sochi claims
+    assert hybrid.lookup(SKATER) == []
+
+
+def test_hybrid_returns_nothing_for_any_near_topic_statement_of_the_evaluation_set():
+    statements = load_evaluation().near_topic
+    assert len(statements) >= 10
+    assert hybrid.lookup_many(statements) == [[] for _ in statements]
+
+
+def test_lookup_many_gives_what_lookup_gives_for_each_statement():
+    texts = [REWORDED_SKRIPAL, SKATER, TREATY_IN_OTHER_WORDS]
+    together = hybrid.lookup_many(texts, limit=3)
+    apart = [hybrid.lookup(text, limit=3) for text in texts]
+    assert [[m.claim for m in ms] for ms in together] == [[m.claim for m in ms] for ms in apart]
+    # Batched products round differently in the last float32 bits, no more.
+    assert np.allclose(
+        [m.score for ms in together for m in ms], [m.score for ms in apart for m in ms], atol=1e-5
+    )
+    assert [m.matched for ms in together for m in ms] == [m.matched for ms in apart for m in ms]
+
+
+def test_hybrid_says_words_matched_and_keeps_the_word_snippets():
+    first = hybrid.lookup(REWORDED_SKRIPAL)[0]
+    assert first.matched == ("meaning", "words")
+    assert "<mark>Skripal</mark>" in first.claim_snippet
+    assert first.passages
+
+
+def test_the_api_lookup_reports_similarity_and_the_signals_that_matched(api):
+    body = api.get(reverse("claim-lookup"), {"q": TREATY_IN_OTHER_WORDS, "limit": 5}).json()
+    results = {result["claim"]["slug"]: result for result in body["results"]}
+    assert PEACE_TREATY in results
+    treaty = results[PEACE_TREATY]
+    assert "meaning" in treaty["matched"]
+    assert hybrid.SEMANTIC_FLOOR <= treaty["similarity"] <= treaty["score"] <= 1
+    assert ("<mark>" in treaty["highlights"]["claim"]) == ("words" in treaty["matched"])
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="Unknown lookup mode"):
+        hybrid.lookup("anything", mode="telepathy")
+
+
+# --- the evaluation set -------------------------------------------------------------------
+
+
+def test_hybrid_keeps_the_original_set_and_rejects_every_near_topic_and_unrelated_statement():
+    """The levels reached by MiniLM-L6 (docs/lookup.md): a guard, not yet the issue's targets."""
+    report = evaluate(load_evaluation(), mode="hybrid")
+    original = report.query_sets["original"]
+    paraphrase = report.query_sets["paraphrase"]
+    assert original.recall_at(5) >= 0.97
+    assert original.recall_at(1) >= 0.93
+    assert paraphrase.recall_at(5) >= 0.25
+    assert report.negative_sets["near-topic"].false_matches == []
+    assert report.negative_sets["unrelated"].false_matches == []
+    words = evaluate(load_evaluation(), mode="words").query_sets["paraphrase"]
+    assert paraphrase.recall_at(5) > 2 * words.recall_at(5)
