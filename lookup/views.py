@@ -1,5 +1,7 @@
 """API v1: the fact-checking lookup, from a statement to the stored claims that match it."""
 
+import html
+
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -10,9 +12,10 @@ from api.filters import refuse_empty
 from api.permissions import ReadAccess
 from api.strict import StrictTypes
 from claims.models import Claim
-from claims.serializers import ClaimSerializer
+from claims.serializers import ClaimReferenceSerializer, ClaimSerializer
 from claims.views import CLAIM_RESPONSE_EXAMPLE
-from lookup.search import MAX_LIMIT, Match, lookup
+from lookup.canonical import Hit, canonical_hits
+from lookup.search import MAX_LIMIT, lookup
 
 MAX_STATEMENT_LENGTH = 2_000
 DEFAULT_LIMIT = 10
@@ -75,6 +78,12 @@ class LookupMatchSerializer(serializers.Serializer):
     )
     claim = ClaimSerializer(help_text="The claim as /claims/{id}/ shows it.")
     highlights = LookupHighlightsSerializer()
+    via = ClaimReferenceSerializer(
+        many=True,
+        help_text="The duplicates of this claim that matched, best first: a match on a claim "
+        "marked as a duplicate shows its canonical claim instead, with the best score of "
+        "either. Empty when the claim matched itself only.",
+    )
 
 
 class LookupResponseSerializer(serializers.Serializer):
@@ -92,6 +101,7 @@ LOOKUP_RESPONSE_EXAMPLE = OpenApiExample(
             {
                 "score": 0.7797,
                 "claim": CLAIM_RESPONSE_EXAMPLE.value,
+                "via": [],
                 "highlights": {
                     "claim": "<mark>Japan</mark> did not expel <mark>Russian</mark> "
                     "<mark>diplomats</mark> after the <mark>Skripal</mark> <mark>poisoning</mark>.",
@@ -188,27 +198,36 @@ class ClaimLookupView(APIView):
         return self.matches(body.validated_data["text"], limit=body.validated_data["limit"])
 
     def matches(self, text: str, *, limit: int) -> Response:
-        found = lookup(text, limit=limit)
+        hits = canonical_hits(lookup(text, limit=limit))
         claims = (
             Claim.objects.published()
             .with_verdict()
             .with_citations()
-            .in_bulk([match.claim for match in found])
+            .with_relations()
+            .in_bulk([hit.claim for hit in hits])
         )
-        results = [result(match, claims[match.claim]) for match in found if match.claim in claims]
+        duplicates = Claim.objects.in_bulk([pk for hit in hits for pk in hit.via])
+        results = [
+            result(hit, claims[hit.claim], [duplicates[pk] for pk in hit.via if pk in duplicates])
+            for hit in hits
+            if hit.claim in claims
+        ]
         return Response(LookupResponseSerializer({"query": text, "results": results}).data)
 
 
-def result(match: Match, claim: Claim) -> dict:
+def result(hit: Hit, claim: Claim, via: list[Claim]) -> dict:
     """One match as the response shows it."""
+    match = hit.match
     return {
-        "score": round(match.score, 4),
+        "score": round(hit.score, 4),
         "claim": claim,
         "highlights": {
-            "claim": match.claim_snippet,
+            # Found only through a duplicate: the claim's own words did not match.
+            "claim": match.claim_snippet if match else html.escape(claim.text, quote=False),
             "passages": [
                 {"citation": passage.citation, "snippet": passage.snippet}
-                for passage in match.passages
+                for passage in (match.passages if match else ())
             ],
         },
+        "via": via,
     }
