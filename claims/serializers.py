@@ -249,10 +249,12 @@ class FieldChangeSerializer(serializers.Serializer):
 
 
 class HistoryEntrySerializer(serializers.Serializer):
-    """One recorded change to a claim or to one of its citations."""
+    """One recorded change to a claim, or to one of its citations or relations."""
 
     object = serializers.ChoiceField(choices=HistoryObject.choices)
-    object_id = serializers.CharField(help_text="The claim's id or the citation's id.")
+    object_id = serializers.CharField(
+        help_text="The claim's id, or the citation's or relation's id."
+    )
     type = serializers.ChoiceField(choices=HistoryChangeType.choices)
     date = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True, help_text="Who made the change, if known.")

@@ -400,7 +400,8 @@ class ClaimViewSet(
     @extend_schema(
         operation_id="claims_history",
         summary="Read a claim's history",
-        description="Every recorded change to this claim and to its citations, newest first: "
+        description="Every recorded change to this claim, its citations and its relations to "
+        "other claims, newest first: "
         "what changed (each field's old and new value), who made the change and when. Records "
         "are named by their API ids: the claim by its UUID, users by username.",
         responses=HistoryEntrySerializer(many=True),

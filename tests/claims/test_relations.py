@@ -480,3 +480,16 @@ def test_a_curator_removes_a_relation_in_the_admin(curator_client, copy):
     assert ClaimRelation.history.filter(history_type="-").get().history_user == (
         curator_client.user
     )
+
+
+def test_a_claims_history_shows_its_relations_added_and_removed(api, curator, copy):
+    relation = relation_add(subject=copy, object=seed(SKRIPAL), kind="duplicates", user=curator)
+    relation_delete(relation=relation, user=curator)
+    url = reverse("claim-history", kwargs={"id": seed(SKRIPAL).uuid})
+    entries = [e for e in api.get(url).json()["results"] if e["object"] == "relation"]
+    assert [entry["type"] for entry in entries] == ["deleted", "created"]
+    created = {change["field"]: change["new"] for change in entries[1]["changes"]}
+    assert created["subject"] == str(copy.uuid)
+    assert created["object"] == str(seed(SKRIPAL).uuid)
+    assert created["kind"] == "duplicates"
+    assert entries[1]["user"] == "curator"
