@@ -627,6 +627,7 @@ class ClaimRelationViewSet(
         return None
 
     def create(self, request, *args, **kwargs):
+        self.claim()  # 404 for a claim that does not exist, before its input is judged
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         relation = relation_add(

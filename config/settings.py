@@ -359,6 +359,8 @@ SPECTACULAR_SETTINGS = {
         "ChangeOperationEnum": "claims.models.ChangeOperation",
         "HistoryObjectEnum": "claims.history.HistoryObject",
         "HistoryChangeTypeEnum": "claims.history.HistoryChangeType",
+        "RelationKindEnum": "claims.models.RelationKind",
+        "RelationRoleEnum": "claims.serializers.ROLE_CHOICES",
     },
 }
 
