@@ -6,12 +6,17 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.filters import cited
-from claims.models import Citation, Claim, Stance, Topic, Verdict
+from claims.models import Citation, Claim, ClaimRelation, Stance, Topic, Verdict
+from claims.serializers import ROLES
 from claims.services import (
     SOURCE_AUTHOR,
+    check_relation,
     check_transition,
     citation_add,
     citation_delete,
@@ -22,10 +27,14 @@ from claims.services import (
     claim_reinstate,
     claim_retract,
     claim_update,
+    relation_add,
+    relation_delete,
     same_claim,
 )
+from claims.similar import similar_claims
 from sources.admin import ServiceDeletes, VersionedForm, adopt, anchor_or_error, highlighted
 from sources.models import Author, Source
+from sources.services import AlreadyExists
 
 
 class VerdictFilter(admin.SimpleListFilter):
@@ -148,7 +157,17 @@ class ClaimActionForm(ActionForm):
 
 
 class ClaimForm(VersionedForm):
-    """A claim's fields; the status moves only as the workflow allows."""
+    """A claim's fields; the status moves only as the workflow allows.
+
+    A new statement that stored published claims already make in other words is
+    shown them before it is stored: the curator changes it, or stores it anyway.
+    """
+
+    store_anyway = forms.BooleanField(
+        required=False,
+        label="Store it although similar claims exist",
+        help_text="Tick after checking the stored claims listed under the statement.",
+    )
 
     class Meta:
         model = Claim
@@ -176,7 +195,25 @@ class ClaimForm(VersionedForm):
                 "text",
                 f"This statement is stored already, as “{other.slug}” ({other.uuid}).",
             )
+        elif (
+            text
+            and not self.instance.pk
+            and not cleaned.get("store_anyway")
+            and (similar := similar_claims(text))
+        ):
+            self.add_error("text", similar_warning(similar))
         return cleaned
+
+
+def similar_warning(similar: list[dict]) -> str:
+    listed = "; ".join(
+        f"“{found['claim'].text}” ({found['claim'].slug}, score {found['score']:.2f})"
+        for found in similar
+    )
+    return (
+        f"Stored claims may say the same: {listed}. Change the statement, or tick “Store it "
+        "although similar claims exist” and relate it to one of them as a duplicate."
+    )
 
 
 @admin.register(Claim)
@@ -204,6 +241,7 @@ class ClaimAdmin(ServiceDeletes, SimpleHistoryAdmin):
         "reviewed_at",
         "created_at",
         "updated_at",
+        "relations",
     ]
     fieldsets = [
         (
@@ -220,6 +258,7 @@ class ClaimAdmin(ServiceDeletes, SimpleHistoryAdmin):
             },
         ),
         ("Review", {"fields": ["status", "retraction_reason", "reviewed_by", "reviewed_at"]}),
+        ("Relations to other claims", {"fields": ["relations"]}),
         (
             "Record",
             {"fields": ["uuid", "created_by", "created_at", "updated_at"], "classes": ["collapse"]},
@@ -250,6 +289,47 @@ class ClaimAdmin(ServiceDeletes, SimpleHistoryAdmin):
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else {"slug": ["text"]}
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        # A new claim: the confirmation that similar claims were seen, and no relations yet.
+        (name, options), *rest = self.fieldsets
+        return [
+            (name, {"fields": [*options["fields"], "store_anyway"]}),
+            *(fieldset for fieldset in rest if "relations" not in fieldset[1]["fields"]),
+        ]
+
+    @admin.display(description="Relations")
+    def relations(self, claim):
+        """Both directions, each with a link to remove it, and a link to add one."""
+        rows = [
+            (relation, ROLES[relation.kind][0], relation.object)
+            for relation in ClaimRelation.objects.filter(subject=claim).select_related("object")
+        ] + [
+            (relation, ROLES[relation.kind][1], relation.subject)
+            for relation in ClaimRelation.objects.filter(object=claim).select_related("subject")
+        ]
+        listed = format_html_join(
+            "",
+            '<li>This claim <strong>{}</strong> <a href="{}">{}</a> — <a href="{}">remove</a></li>',
+            (
+                (
+                    role.replace("_", " "),
+                    reverse("admin:claims_claim_change", args=[other.pk]),
+                    other.text,
+                    reverse("admin:claims_claimrelation_delete", args=[relation.pk]),
+                )
+                for relation, role, other in sorted(rows, key=lambda row: row[0].pk)
+            ),
+        )
+        add = reverse("admin:claims_claimrelation_add") + f"?subject={claim.pk}"
+        return format_html(
+            '<ul class="claim-relations">{}</ul><a class="addlink" href="{}">Relate this claim '
+            "to another</a>",
+            listed or "None yet.",
+            add,
+        )
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -397,6 +477,64 @@ class CitationAdmin(ServiceDeletes, SimpleHistoryAdmin):
             citation=current, expected=form.expected(), user=request.user, **values
         )
         adopt(obj, saved)
+
+
+class ClaimRelationForm(forms.ModelForm):
+    class Meta:
+        model = ClaimRelation
+        fields = ["subject", "kind", "object", "note"]
+        help_texts = {
+            "kind": "The subject duplicates (says what the object says: the object is the "
+            "canonical claim), contradicts or refines (says more precisely) the object.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        subject, other, kind = (cleaned.get(name) for name in ("subject", "object", "kind"))
+        if subject and other and kind:
+            try:
+                check_relation(subject=subject, object=other, kind=kind)
+            except AlreadyExists as exists:
+                raise ValidationError(str(exists)) from None
+        return cleaned
+
+
+@admin.register(ClaimRelation)
+class ClaimRelationAdmin(SimpleHistoryAdmin):
+    """Relations are added and removed (through the services), never changed in place."""
+
+    form = ClaimRelationForm
+    list_display = ["subject", "kind", "object", "created_by", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["subject", "object", "created_by"]
+    search_fields = ["subject__text", "object__text", "note"]
+    autocomplete_fields = ["subject", "object"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = relation_add(
+            subject=data["subject"],
+            object=data["object"],
+            kind=data["kind"],
+            note=data["note"],
+            user=request.user,
+        )
+        adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        relation_delete(relation=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for relation in queryset:
+            self.delete_model(request, relation)
+
+    def response_post_save_add(self, request, obj):
+        # Back to the claim the relation was added from.
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[obj.subject_id]))
 
 
 @admin.register(Topic)

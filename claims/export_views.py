@@ -24,7 +24,9 @@ def claim_lines(claims, *, chunk_size: int) -> Iterator[str]:
     """
     last = 0
     while True:
-        chunk = list(claims.filter(pk__gt=last).order_by("pk").with_citations()[:chunk_size])
+        chunk = list(
+            claims.filter(pk__gt=last).order_by("pk").with_citations().with_relations()[:chunk_size]
+        )
         for claim in chunk:
             yield json_line(ClaimSerializer(claim).data)
         if len(chunk) < chunk_size:

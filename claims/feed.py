@@ -78,7 +78,9 @@ class Kind:
 
 
 KINDS = {
-    ChangeKind.CLAIM: Kind(Claim.objects.with_verdict().with_citations(), "uuid", ClaimSerializer),
+    ChangeKind.CLAIM: Kind(
+        Claim.objects.with_verdict().with_citations().with_relations(), "uuid", ClaimSerializer
+    ),
     ChangeKind.CITATION: Kind(
         Citation.objects.select_related("claim", "passage__source", "author"),
         "pk",

@@ -6,13 +6,15 @@ from itertools import pairwise
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import Q
 
-from claims.models import Citation, Claim, Topic
+from claims.models import Citation, Claim, ClaimRelation, Topic
 
 
 class HistoryObject(models.TextChoices):
     CLAIM = "claim", "Claim"
     CITATION = "citation", "Citation"
+    RELATION = "relation", "Relation to another claim"
 
 
 class HistoryChangeType(models.TextChoices):
@@ -113,7 +115,7 @@ def entries_of(records: list, kind: str, object_id) -> list[HistoryEntry]:
 
 
 def claim_history(claim: Claim) -> list[HistoryEntry]:
-    """Every recorded change to a claim and to its citations, newest first."""
+    """Every recorded change to a claim, its citations and its relations, newest first."""
     claim_records = list(
         claim.history.select_related("history_user").order_by("history_date", "history_id")
     )
@@ -127,4 +129,13 @@ def claim_history(claim: Claim) -> list[HistoryEntry]:
         citation_records.setdefault(record.id, []).append(record)
     for records in citation_records.values():
         entries += entries_of(records, "citation", lambda record: record.id)
+    relation_records: dict[int, list] = {}
+    for record in (
+        ClaimRelation.history.filter(Q(subject_id=claim.pk) | Q(object_id=claim.pk))
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    ):
+        relation_records.setdefault(record.id, []).append(record)
+    for records in relation_records.values():
+        entries += entries_of(records, "relation", lambda record: record.id)
     return sorted(entries, key=lambda entry: entry.date, reverse=True)

@@ -19,7 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Least
 from simple_history.models import HistoricalRecords
 
 from sources.models import Author, Passage, Versioned, authors_last_changed, choices_check
@@ -113,7 +113,8 @@ class ClaimQuerySet(models.QuerySet):
         return self.annotate(
             embedded_version=Coalesce(
                 Subquery(citations.annotate(total=Sum(EMBEDDED_IN_CITATION)).values("total")), 0
-            ),
+            )
+            + related_claims("version", Sum, 0),
             last_modified=Greatest(
                 "updated_at",
                 Coalesce(
@@ -125,7 +126,15 @@ class ClaimQuerySet(models.QuerySet):
                     "updated_at",
                 ),
                 Coalesce(authors_last_changed(Q(id__in=cited_authors)), "updated_at"),
+                related_claims("updated_at", Max, "updated_at"),
             ),
+        )
+
+    def with_relations(self):
+        """Prefetch the claim's relations in both directions, with the claims at their other end."""
+        return self.prefetch_related(
+            Prefetch("relations_from", queryset=ClaimRelation.objects.select_related("object")),
+            Prefetch("relations_to", queryset=ClaimRelation.objects.select_related("subject")),
         )
 
 
@@ -342,3 +351,97 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} {self.operation}"
+
+
+class RelationKind(models.TextChoices):
+    DUPLICATES = "duplicates", "duplicates"
+    CONTRADICTS = "contradicts", "contradicts"
+    REFINES = "refines", "refines"
+
+
+class RelationQuerySet(models.QuerySet):
+    def touching(self, claim):
+        """The relations of `claim`, in either direction."""
+        return self.filter(Q(subject=claim) | Q(object=claim))
+
+    def shown(self):
+        """With both claims, as the API shows a relation."""
+        return self.select_related("subject", "object", "created_by").order_by("id")
+
+    def canonical_of(self, claims) -> dict[int, int]:
+        """{duplicate pk: canonical pk} for those of `claims` (pks) that duplicate another."""
+        return dict(
+            self.filter(kind=RelationKind.DUPLICATES, subject__in=claims).values_list(
+                "subject", "object"
+            )
+        )
+
+
+def related_claims(field: str, aggregate, default):
+    """`aggregate` of `field` over the claims related to each claim, either way; else `default`.
+
+    A claim's representation embeds the claims it is related to: their versions
+    count in its ETag, and their changes in its Last-Modified.
+    """
+    values = []
+    for this, other in (("subject", "object"), ("object", "subject")):
+        related = (
+            ClaimRelation.objects.filter(**{this: OuterRef("pk")})
+            .order_by()
+            .values(this)
+            .annotate(value=aggregate(f"{other}__{field}"))
+            .values("value")
+        )
+        values.append(Coalesce(Subquery(related), default))
+    return values[0] + values[1] if aggregate is Sum else Greatest(*values)
+
+
+class ClaimRelation(models.Model):
+    """A curator's link between two claims: `subject` duplicates, contradicts or refines `object`.
+
+    A duplicate points to the canonical claim, which is never itself a duplicate
+    (the services refuse chains); two claims have at most one relation.
+    """
+
+    subject = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_from")
+    object = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_to")
+    kind = models.CharField(max_length=12, choices=RelationKind.choices)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claim_relations_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RelationQuerySet.as_manager()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["subject", "id"]
+        constraints = [
+            choices_check("kind", RelationKind, "claim_relation_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(subject=F("object")), name="claim_relation_not_to_itself"
+            ),
+            # One relation between two claims, whichever way it reads.
+            models.UniqueConstraint(
+                Least("subject", "object"),
+                Greatest("subject", "object"),
+                name="claim_relation_one_per_pair",
+                violation_error_message="These two claims are related already.",
+            ),
+            # A duplicate has one canonical claim.
+            models.UniqueConstraint(
+                fields=["subject"],
+                condition=Q(kind="duplicates"),
+                name="claim_relation_one_canonical",
+                violation_error_message="This claim is a duplicate of another claim already.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.subject}” {self.kind} “{self.object}”"

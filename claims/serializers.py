@@ -5,7 +5,16 @@ from rest_framework import serializers
 
 from api.strict import StrictTypes
 from claims.history import HistoryChangeType, HistoryObject
-from claims.models import Attribution, Citation, Claim, ClaimStatus, Stance, Verdict
+from claims.models import (
+    Attribution,
+    Citation,
+    Claim,
+    ClaimRelation,
+    ClaimStatus,
+    RelationKind,
+    Stance,
+    Verdict,
+)
 from sources.models import Author, Passage, Source
 from sources.serializers import (
     AuthorSummarySerializer,
@@ -55,6 +64,48 @@ class PeriodSerializer(StrictTypes, serializers.Serializer):
     end = serializers.DateField(source="period_end", allow_null=True, required=False)
 
 
+class ClaimReferenceSerializer(serializers.ModelSerializer):
+    """Another claim, named: its id, slug, text and status."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "slug", "text", "status"]
+        read_only_fields = fields
+
+
+# How a relation reads from each of its claims: "this claim <role> that claim".
+ROLES = {
+    RelationKind.DUPLICATES: ("duplicates", "duplicated_by"),
+    RelationKind.CONTRADICTS: ("contradicts", "contradicts"),
+    RelationKind.REFINES: ("refines", "refined_by"),
+}
+ROLE_CHOICES = sorted({role for pair in ROLES.values() for role in pair})
+
+
+class ClaimRelationRoleSerializer(serializers.Serializer):
+    """A relation as one of its claims shows it: this claim `role` `claim`."""
+
+    id = serializers.IntegerField(help_text="The relation's id.")
+    role = serializers.ChoiceField(
+        choices=ROLE_CHOICES,
+        help_text="This claim `duplicates`, is `duplicated_by`, `contradicts`, `refines` or is "
+        "`refined_by` the other claim. A duplicate points to its canonical claim.",
+    )
+    claim = ClaimReferenceSerializer(help_text="The claim at the other end.")
+
+
+def claim_relations(claim: Claim) -> list[dict]:
+    """The relations of `claim` in both directions (prefetched by `with_relations()`)."""
+    outgoing = [(r, ROLES[r.kind][0], r.object) for r in claim.relations_from.all()]
+    incoming = [(r, ROLES[r.kind][1], r.subject) for r in claim.relations_to.all()]
+    return [
+        {"id": relation.pk, "role": role, "claim": other}
+        for relation, role, other in sorted(outgoing + incoming, key=lambda row: row[0].pk)
+    ]
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     """A claim with every citation that speaks to it, and its verdict."""
 
@@ -63,6 +114,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     period = serializers.SerializerMethodField()
     verdict = serializers.SerializerMethodField()
     citations = CitationSerializer(many=True, read_only=True)
+    relations = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
@@ -77,6 +129,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "retraction_reason",
             "verdict",
             "citations",
+            "relations",
             "reviewed_at",
             "created_at",
             "updated_at",
@@ -91,6 +144,10 @@ class ClaimSerializer(serializers.ModelSerializer):
     @extend_schema_field(VerdictSerializer)
     def get_verdict(self, claim: Claim) -> dict:
         return VerdictSerializer(claim).data
+
+    @extend_schema_field(ClaimRelationRoleSerializer(many=True))
+    def get_relations(self, claim: Claim) -> list[dict]:
+        return ClaimRelationRoleSerializer(claim_relations(claim), many=True).data
 
 
 class CitationInputSerializer(StrictTypes, serializers.Serializer):
@@ -192,11 +249,75 @@ class FieldChangeSerializer(serializers.Serializer):
 
 
 class HistoryEntrySerializer(serializers.Serializer):
-    """One recorded change to a claim or to one of its citations."""
+    """One recorded change to a claim, or to one of its citations or relations."""
 
     object = serializers.ChoiceField(choices=HistoryObject.choices)
-    object_id = serializers.CharField(help_text="The claim's id or the citation's id.")
+    object_id = serializers.CharField(
+        help_text="The claim's id, or the citation's or relation's id."
+    )
     type = serializers.ChoiceField(choices=HistoryChangeType.choices)
     date = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True, help_text="Who made the change, if known.")
     changes = FieldChangeSerializer(many=True)
+
+
+class ClaimRelationSerializer(serializers.ModelSerializer):
+    """A relation between two claims: `subject` duplicates, contradicts or refines `object`."""
+
+    subject = ClaimReferenceSerializer(read_only=True)
+    object = ClaimReferenceSerializer(read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who related them."
+    )
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["id", "subject", "kind", "object", "note", "created_by", "created_at"]
+
+
+class ClaimRelationCreateSerializer(StrictTypes, serializers.Serializer):
+    """A relation from the claim of the URL (the subject) to another claim."""
+
+    kind = serializers.ChoiceField(
+        choices=RelationKind.choices,
+        help_text="This claim `duplicates` (says what the other says: the other is the "
+        "canonical claim), `contradicts` or `refines` (says more precisely) the other claim.",
+    )
+    object = serializers.SlugRelatedField(
+        slug_field="uuid", queryset=Claim.objects.all(), help_text="The other claim's id."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class ClaimVerdictReferenceSerializer(ClaimReferenceSerializer):
+    """Another claim, named, with its verdict."""
+
+    verdict = serializers.ChoiceField(choices=Verdict.choices, read_only=True)
+
+    class Meta(ClaimReferenceSerializer.Meta):
+        fields = [*ClaimReferenceSerializer.Meta.fields, "verdict"]
+        read_only_fields = fields
+
+
+class SimilarClaimSerializer(serializers.Serializer):
+    """A stored published claim that says what the new claim says, and how closely."""
+
+    claim = ClaimVerdictReferenceSerializer()
+    score = serializers.FloatField(
+        help_text="How much of the new statement the stored claim accounts for, in [0, 1]."
+    )
+
+
+class ClaimCreatedSerializer(ClaimSerializer):
+    """A new claim, and the stored claims that say the same thing (check them: a duplicate?)."""
+
+    similar = SimilarClaimSerializer(
+        many=True,
+        read_only=True,
+        help_text="Stored published claims that say what this one says, best first; empty "
+        "when none does. The claim is stored all the same: relate it to one (`duplicates`) "
+        "or delete it.",
+    )
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "similar"]

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -17,7 +18,9 @@ from claims.models import (
     Attribution,
     Citation,
     Claim,
+    ClaimRelation,
     ClaimStatus,
+    RelationKind,
     Stance,
     Topic,
     text_fingerprint,
@@ -329,11 +332,134 @@ def claim_reinstate(
 
 @transaction.atomic
 def claim_delete(*, claim: Claim, expected: Versions = None, user=None) -> None:
-    """Delete a claim and its citations (the passages stay)."""
+    """Delete a claim, its citations and its relations to other claims (the passages stay).
+
+    The claims it was related to lose the relation: their versions are bumped.
+    """
+    related = ClaimRelation.objects.touching(claim).values_list("subject", "object")
+    lock_claims({claim.pk, *(pk for pair in related for pk in pair)})
     current = locked(claim, expected=expected)
     for citation in current.citations.all():
         attribute(citation, user=user, reason="claim deleted").delete()
+    for relation in ClaimRelation.objects.touching(current):
+        other = relation.object if relation.subject_id == current.pk else relation.subject
+        touch(other, user=user, reason="related claim deleted")
+        attribute(relation, user=user, reason="claim deleted").delete()
     attribute(current, user=user).delete()
+
+
+def lock_claims(pks) -> dict[int, Claim]:
+    """Lock the rows of these claims, in id order (so that two writers never wait on each other)."""
+    return {
+        claim.pk: claim
+        for claim in Claim.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    }
+
+
+def related_already(relation: ClaimRelation) -> AlreadyExists:
+    return AlreadyExists(
+        relation,
+        f"These claims are related already: “{relation.subject.slug}” {relation.kind} "
+        f"“{relation.object.slug}” (relation {relation.pk}). Remove it to relate them otherwise.",
+    )
+
+
+def relation_between(one: Claim, other: Claim) -> ClaimRelation | None:
+    """The relation between two claims, whichever way it reads, if any."""
+    return (
+        ClaimRelation.objects.shown()
+        .filter(Q(subject=one, object=other) | Q(subject=other, object=one))
+        .first()
+    )
+
+
+def check_relation(*, subject: Claim | None, object: Claim, kind: str) -> None:  # noqa: A002
+    """Refuse a relation the rules forbid: ValidationError naming the field, or AlreadyExists.
+
+    `subject` is None for a claim not stored yet (the admin's add form checks early).
+    """
+    if subject is not None and subject.pk == object.pk:
+        raise ValidationError({"object": "A claim cannot be related to itself."})
+    if subject is not None and (existing := relation_between(subject, object)):
+        raise related_already(existing)
+    if kind == RelationKind.DUPLICATES:
+        check_duplicate(subject, object)
+
+
+def check_duplicate(subject: Claim | None, canonical: Claim) -> None:
+    """Refuse a `duplicates` relation that would chain: a duplicate points to a canonical claim."""
+    duplicates = ClaimRelation.objects.filter(kind=RelationKind.DUPLICATES)
+    if same := duplicates.filter(subject=canonical).select_related("object").first():
+        raise ValidationError(
+            {
+                "object": f"“{canonical.slug}” is itself a duplicate of “{same.object.slug}” "
+                f"({same.object.uuid}): mark this claim as a duplicate of that one, the "
+                "canonical claim."
+            }
+        )
+    if subject is None:
+        return
+    if earlier := duplicates.filter(subject=subject).select_related("object").first():
+        raise ValidationError(
+            {
+                "subject": f"“{subject.slug}” is a duplicate of “{earlier.object.slug}” "
+                f"({earlier.object.uuid}) already: a duplicate has one canonical claim."
+            }
+        )
+    if copies := list(duplicates.filter(object=subject).select_related("subject")[:5]):
+        names = ", ".join(f"“{copy.subject.slug}”" for copy in copies)
+        raise ValidationError(
+            {
+                "subject": f"“{subject.slug}” is the canonical claim of {names}: mark "
+                f"“{canonical.slug}” as a duplicate of it instead, or remove those first."
+            }
+        )
+
+
+@transaction.atomic
+def relation_add(
+    *,
+    subject: Claim,
+    object: Claim,  # noqa: A002 - the relation's own word
+    kind: RelationKind | str,
+    note: str = "",
+    user: AbstractBaseUser | None = None,
+) -> ClaimRelation:
+    """Relate two claims: `subject` duplicates, contradicts or refines `object`.
+
+    Two claims have one relation at most, whichever way it reads: another one
+    raises AlreadyExists with it. A duplicate points to its canonical claim, so
+    `duplicates` refuses chains (ValidationError naming the canonical claim).
+    Both claims are locked, and their versions bumped: each shows the relation.
+    """
+    if subject.pk == object.pk:
+        raise ValidationError({"object": "A claim cannot be related to itself."})
+    claims = lock_claims([subject.pk, object.pk])
+    subject, object = claims[subject.pk], claims[object.pk]  # noqa: A001
+    check_relation(subject=subject, object=object, kind=kind)
+    for claim in claims.values():
+        bump(claim, user=user, reason=f"relation {kind} added")
+    relation = ClaimRelation(subject=subject, object=object, kind=kind, note=note, created_by=user)
+    relation, created = insert_or_existing(
+        attribute(relation, user=user), lambda: relation_between(subject, object)
+    )
+    if not created:
+        raise related_already(relation)
+    return relation
+
+
+@transaction.atomic
+def relation_delete(
+    *, relation: ClaimRelation, user: AbstractBaseUser | None = None, reason: str | None = None
+) -> None:
+    """Remove a relation between two claims (the claims stay); both versions are bumped."""
+    claims = lock_claims([relation.subject_id, relation.object_id])
+    current = ClaimRelation.objects.filter(pk=relation.pk).first()
+    if current is None:
+        return  # removed by someone else meanwhile: what was asked holds
+    for claim in claims.values():
+        bump(claim, user=user, reason=reason or f"relation {current.kind} removed")
+    attribute(current, user=user, reason=reason).delete()
 
 
 @transaction.atomic

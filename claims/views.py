@@ -2,8 +2,11 @@
 
 from urllib.parse import urlencode
 
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     extend_schema,
     extend_schema_serializer,
     extend_schema_view,
@@ -36,15 +39,19 @@ from claims.jsonld import (
     claim_review_document,
     claim_review_list,
 )
-from claims.models import ChangeKind, ChangeOperation, Citation, Claim
+from claims.models import ChangeKind, ChangeOperation, Citation, Claim, ClaimRelation
 from claims.serializers import (
     CitationCreateSerializer,
     CitationDetailSerializer,
     CitationUpdateSerializer,
+    ClaimCreatedSerializer,
+    ClaimRelationCreateSerializer,
+    ClaimRelationSerializer,
     ClaimSerializer,
     ClaimUpdateSerializer,
     ClaimWriteSerializer,
     HistoryEntrySerializer,
+    SimilarClaimSerializer,
 )
 from claims.services import (
     SOURCE_AUTHOR,
@@ -56,7 +63,10 @@ from claims.services import (
     claim_reinstate,
     claim_retract,
     claim_update,
+    relation_add,
+    relation_delete,
 )
+from claims.similar import similar_claims
 from sources.views import ID_PATTERN, SKRIPAL_QUOTE, DeleteNeedsPermission
 
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
@@ -134,12 +144,73 @@ CLAIM_RESPONSE_EXAMPLE = OpenApiExample(
                 },
             }
         ],
+        "relations": [],
         "reviewed_at": "2026-11-23T18:50:12Z",
         "created_at": "2026-11-23T18:50:12Z",
         "updated_at": "2026-11-23T18:50:12Z",
     },
     response_only=True,
 )
+
+CLAIM_CREATED_EXAMPLE = OpenApiExample(
+    "A new claim that says what a stored one says",
+    value={
+        **CLAIM_RESPONSE_EXAMPLE.value,
+        "id": "5b0e7a52-3f0b-4c47-9a55-2f1f0a0c6d11",
+        "slug": "japan-expelled-no-russian-diplomats-after-skripal-was-poisoned",
+        "text": "Japan expelled no Russian diplomats after Skripal was poisoned.",
+        "relations": [],
+        "similar": [
+            {
+                "claim": {
+                    "id": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
+                    "slug": "japan-did-not-expel-russian-diplomats-after-skripal",
+                    "text": "Japan did not expel Russian diplomats after the Skripal poisoning.",
+                    "status": "published",
+                    "verdict": "supported",
+                },
+                "score": 1.0,
+            }
+        ],
+    },
+    response_only=True,
+    status_codes=["201"],
+)
+
+RELATION_EXAMPLES = [
+    OpenApiExample(
+        "Mark this claim as a duplicate of the Skripal claim",
+        value={
+            "kind": "duplicates",
+            "object": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
+            "note": "Same statement, other words.",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "A claim marked as a duplicate",
+        value={
+            "id": 3,
+            "subject": {
+                "id": "5b0e7a52-3f0b-4c47-9a55-2f1f0a0c6d11",
+                "slug": "japan-expelled-no-russian-diplomats-after-skripal-was-poisoned",
+                "text": "Japan expelled no Russian diplomats after Skripal was poisoned.",
+                "status": "published",
+            },
+            "kind": "duplicates",
+            "object": {
+                "id": "a83fcdd6-65b5-5ebf-aea6-4e21e94ed0e9",
+                "slug": "japan-did-not-expel-russian-diplomats-after-skripal",
+                "text": "Japan did not expel Russian diplomats after the Skripal poisoning.",
+                "status": "published",
+            },
+            "note": "Same statement, other words.",
+            "created_by": "curator",
+            "created_at": "2026-11-24T09:12:40Z",
+        },
+        response_only=True,
+    ),
+]
 
 
 CITATION_EXAMPLES = [
@@ -228,14 +299,17 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
     create=extend_schema(
         summary="Create a claim with its citations",
         request=ClaimWriteSerializer,
-        responses={201: ClaimSerializer},
-        examples=[CLAIM_EXAMPLE, CLAIM_RESPONSE_EXAMPLE],
+        responses={201: ClaimCreatedSerializer},
+        examples=[CLAIM_EXAMPLE, CLAIM_CREATED_EXAMPLE],
         parameters=[ETAG],
         description="Create a claim with its citations in one request (curators). Each citation "
         "is a `source` id + `quote`, anchored server-side, or a `passage` id. If any citation "
         "fails, nothing is stored and `errors` names it (`citations.0.quote`). A statement "
         "stored already (same words, whatever the case, spacing or final full stop) is "
-        "refused with 409 and the stored claim in `existing`.",
+        "refused with 409 and the stored claim in `existing`. A statement that says what a "
+        "stored published claim says in other words is stored, and the response lists those "
+        "claims in `similar` (best first, with a score): if one is the same claim, relate the "
+        "new one to it as a duplicate (`POST /claims/{id}/relations/`) or delete it.",
     ),
     partial_update=extend_schema(
         summary="Change a claim",
@@ -250,8 +324,9 @@ WRITE = {"parameters": [IF_MATCH, ETAG]}
     ),
     destroy=extend_schema(
         summary="Delete a claim",
-        description="Delete a claim and its citations (needs the delete permission); the "
-        "cited passages stay. Prefer retracting.",
+        description="Delete a claim, its citations and its relations to other claims (needs "
+        "the delete permission); the cited passages and the related claims stay. Prefer "
+        "retracting.",
         parameters=[IF_MATCH],
     ),
 )
@@ -283,7 +358,7 @@ class ClaimViewSet(
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):
-        claims = Claim.objects.with_verdict().with_citations()
+        claims = Claim.objects.with_verdict().with_citations().with_relations()
         if self.action == "list" and "status" not in self.request.query_params:
             claims = claims.listed()
         return claims
@@ -309,7 +384,10 @@ class ClaimViewSet(
         data = period_fields(dict(serializer.validated_data))
         data["citations"] = [citation_arguments(c) for c in data["citations"]]
         claim = claim_create(created_by=request.user, **data)
-        return self.respond(claim, status.HTTP_201_CREATED)
+        response = self.respond(claim, status.HTTP_201_CREATED)
+        similar = similar_claims(claim.text, exclude=[claim.pk])
+        response.data["similar"] = SimilarClaimSerializer(similar, many=True).data
+        return response
 
     def partial_update(self, request, *args, **kwargs):
         claim = self.get_object()
@@ -322,7 +400,8 @@ class ClaimViewSet(
     @extend_schema(
         operation_id="claims_history",
         summary="Read a claim's history",
-        description="Every recorded change to this claim and to its citations, newest first: "
+        description="Every recorded change to this claim, its citations and its relations to "
+        "other claims, newest first: "
         "what changed (each field's old and new value), who made the change and when. Records "
         "are named by their API ids: the claim by its UUID, users by username.",
         responses=HistoryEntrySerializer(many=True),
@@ -462,6 +541,103 @@ class CitationViewSet(
             user=request.user, **citation_arguments(dict(serializer.validated_data))
         )
         return self.respond(citation, status.HTTP_201_CREATED)
+
+
+CLAIM_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The claim's id."
+)
+RELATION_ID = OpenApiParameter(
+    "relation", OpenApiTypes.INT, OpenApiParameter.PATH, description="The relation's id."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a claim's relations",
+        description="The relations between this claim and others, in both directions, newest "
+        "first, a page at a time: `subject` duplicates, contradicts or refines `object`.",
+        parameters=[CLAIM_ID],
+        examples=RELATION_EXAMPLES[1:],
+    ),
+    retrieve=extend_schema(
+        summary="Read a relation of a claim",
+        description="One relation of this claim (as subject or object).",
+        parameters=[CLAIM_ID, RELATION_ID],
+        examples=RELATION_EXAMPLES[1:],
+    ),
+    create=extend_schema(
+        summary="Relate this claim to another",
+        description="Record that this claim `duplicates`, `contradicts` or `refines` another "
+        "(curators); both claims then show the relation, and their versions (ETags) change. "
+        "Two claims have one relation at most, whichever way it reads: another is refused "
+        "with 409 and the stored one in `existing`. A duplicate points to its canonical "
+        "claim, so duplicates never chain: relating a claim as a duplicate of a claim that "
+        "is itself a duplicate, or marking as a duplicate a claim that others duplicate, is "
+        "refused with 400 naming the canonical claim. The lookup shows a duplicate's "
+        "canonical claim in its place.",
+        request=ClaimRelationCreateSerializer,
+        responses={201: ClaimRelationSerializer},
+        parameters=[CLAIM_ID],
+        examples=RELATION_EXAMPLES,
+    ),
+    destroy=extend_schema(
+        summary="Remove a relation",
+        description="Remove a relation of this claim (curators); both claims stay, and their "
+        "versions (ETags) change.",
+        parameters=[CLAIM_ID, RELATION_ID],
+    ),
+)
+class ClaimRelationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Relations between claims: one duplicates, contradicts or refines another.
+
+    A claim's relations are listed at `/claims/{id}/relations/`, and shown on both
+    claims (`relations`: this claim `duplicates`, is `duplicated_by`,
+    `contradicts`, `refines` or is `refined_by` the other).
+    """
+
+    serializer_class = ClaimRelationSerializer
+    filter_backends = []
+    lookup_url_kwarg = "relation"
+    lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def claim(self) -> Claim:
+        if not hasattr(self, "_claim"):
+            self._claim = get_object_or_404(Claim, uuid=self.kwargs["id"])
+        return self._claim
+
+    def get_queryset(self):
+        return ClaimRelation.objects.touching(self.claim()).shown()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ClaimRelationCreateSerializer
+        return ClaimRelationSerializer
+
+    def represent_record(self, record) -> dict | None:
+        """The stored relation a refused one duplicates (409's `existing`)."""
+        if isinstance(record, ClaimRelation):
+            return ClaimRelationSerializer(ClaimRelation.objects.shown().get(pk=record.pk)).data
+        return None
+
+    def create(self, request, *args, **kwargs):
+        self.claim()  # 404 for a claim that does not exist, before its input is judged
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        relation = relation_add(
+            subject=self.claim(), user=request.user, **serializer.validated_data
+        )
+        return Response(self.represent_record(relation), status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        relation_delete(relation=self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Not `Change`: a component with a property of its own name trips client generators.

@@ -259,6 +259,10 @@ CLAIMBASE_PUBLIC_READS = env_flag("CLAIMBASE_PUBLIC_READS", default=True)
 CLAIMBASE_PUBLISHER_NAME = environ.get("CLAIMBASE_PUBLISHER_NAME", "Claimbase")
 CLAIMBASE_PUBLISHER_URL = environ.get("CLAIMBASE_PUBLISHER_URL", "")
 
+# What finds the stored claims that say what a new claim says (reported when one is
+# created): a function (text, *, exclude, limit) -> [(claim pk, score)]; empty: none.
+CLAIMBASE_SIMILAR_CLAIMS = "lookup.similar.similar_claims"
+
 # On: PATCH and DELETE must carry If-Match with the ETag read (428 without it).
 CLAIMBASE_REQUIRE_IF_MATCH = env_flag("CLAIMBASE_REQUIRE_IF_MATCH", default=False)
 
@@ -371,6 +375,8 @@ SPECTACULAR_SETTINGS = {
         "ChangeOperationEnum": "claims.models.ChangeOperation",
         "HistoryObjectEnum": "claims.history.HistoryObject",
         "HistoryChangeTypeEnum": "claims.history.HistoryChangeType",
+        "RelationKindEnum": "claims.models.RelationKind",
+        "RelationRoleEnum": "claims.serializers.ROLE_CHOICES",
     },
 }
 

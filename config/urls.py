@@ -6,11 +6,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from api.health import healthz, readyz
-from claims.views import CitationViewSet, ClaimViewSet
+from claims.views import UUID_PATTERN, CitationViewSet, ClaimRelationViewSet, ClaimViewSet
 from sources.views import AuthorViewSet, PassageViewSet, SourceViewSet
 
 router = DefaultRouter(trailing_slash="/?")
 router.register("claims", ClaimViewSet, basename="claim")
+router.register(
+    rf"claims/(?P<id>{UUID_PATTERN})/relations", ClaimRelationViewSet, basename="claim-relation"
+)
 router.register("citations", CitationViewSet, basename="citation")
 router.register("sources", SourceViewSet, basename="source")
 router.register("passages", PassageViewSet, basename="passage")

@@ -1,5 +1,8 @@
 """API v1: the fact-checking lookup, from a statement to the stored claims that match it."""
 
+import html
+from collections.abc import Sequence
+
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -10,8 +13,9 @@ from api.filters import refuse_empty
 from api.permissions import ReadAccess
 from api.strict import StrictTypes
 from claims.models import Claim
-from claims.serializers import ClaimSerializer
+from claims.serializers import ClaimReferenceSerializer, ClaimSerializer
 from claims.views import CLAIM_RESPONSE_EXAMPLE
+from lookup.canonical import Hit, canonical_hits
 from lookup.documents import MAX_DOCUMENT_LENGTH, SentenceMatch, check_document
 from lookup.hybrid import MEANING, SEMANTIC_FLOOR, WORDS, HybridMatch, lookup
 from lookup.search import MAX_LIMIT, Match
@@ -93,6 +97,12 @@ class LookupMatchSerializer(serializers.Serializer):
     )
     claim = ClaimSerializer(help_text="The claim as /claims/{id}/ shows it.")
     highlights = LookupHighlightsSerializer()
+    via = ClaimReferenceSerializer(
+        many=True,
+        help_text="The duplicates of this claim that matched, best first: a match on a claim "
+        "marked as a duplicate shows its canonical claim instead, with the best score of "
+        "either. Empty when the claim matched itself only.",
+    )
 
 
 class LookupResponseSerializer(serializers.Serializer):
@@ -112,6 +122,7 @@ LOOKUP_RESPONSE_EXAMPLE = OpenApiExample(
                 "similarity": 0.8199,
                 "matched": ["meaning", "words"],
                 "claim": CLAIM_RESPONSE_EXAMPLE.value,
+                "via": [],
                 "highlights": {
                     "claim": "<mark>Japan</mark> did not expel <mark>Russian</mark> "
                     "<mark>diplomats</mark> after the <mark>Skripal</mark> <mark>poisoning</mark>.",
@@ -213,35 +224,57 @@ class ClaimLookupView(APIView):
         return self.matches(body.validated_data["text"], limit=body.validated_data["limit"])
 
     def matches(self, text: str, *, limit: int) -> Response:
-        found = lookup(text, limit=limit)
+        hits = canonical_hits(lookup(text, limit=limit))
         claims = (
             Claim.objects.published()
             .with_verdict()
             .with_citations()
-            .in_bulk([match.claim for match in found])
+            .with_relations()
+            .in_bulk([hit.claim for hit in hits])
         )
-        results = [result(match, claims[match.claim]) for match in found if match.claim in claims]
+        duplicates = Claim.objects.in_bulk([pk for hit in hits for pk in hit.via])
+        results = [
+            result(
+                hit.match,
+                claims[hit.claim],
+                [duplicates[pk] for pk in hit.via if pk in duplicates],
+                hit=hit,
+            )
+            for hit in hits
+            if hit.claim in claims
+        ]
         return Response(LookupResponseSerializer({"query": text, "results": results}).data)
 
 
-def result(match: HybridMatch | Match, claim: Claim | dict) -> dict:
+def result(
+    match: HybridMatch | Match | None,
+    claim: Claim | dict,
+    via: Sequence = (),
+    *,
+    hit: Hit | None = None,
+) -> dict:
     """One match as the response shows it (the claim, or the claim already serialized).
 
-    A word match (the document check's) has no similarity and matched only by words.
+    `match` is the claim's own match (None when it was found only through its
+    duplicates, `hit`); a word match (the document check's) has no similarity
+    and matched only by words.
     """
-    hybrid = isinstance(match, HybridMatch)
+    signals = hit.best if hit is not None else match
+    hybrid = isinstance(signals, HybridMatch)
     return {
-        "score": round(match.score, 4),
-        "similarity": round(match.similarity, 4) if hybrid else None,
-        "matched": list(match.matched) if hybrid else [WORDS],
+        "score": round(hit.score if hit is not None else match.score, 4),
+        "similarity": round(signals.similarity, 4) if hybrid else None,
+        "matched": list(signals.matched) if hybrid else [WORDS],
         "claim": claim,
         "highlights": {
-            "claim": match.claim_snippet,
+            # Found only through a duplicate: the claim's own words did not match.
+            "claim": match.claim_snippet if match else html.escape(claim.text, quote=False),
             "passages": [
                 {"citation": passage.citation, "snippet": passage.snippet}
-                for passage in match.passages
+                for passage in (match.passages if match else ())
             ],
         },
+        "via": list(via),
     }
 
 

@@ -95,6 +95,7 @@ def test_curator_publishes_a_claim_citing_a_seed_passage_then_finds_it_in_the_ap
     page.select_option("#id_citations-0-source", str(source.pk))
     page.fill("#id_citations-0-quote", QUOTE.lower())
     page.select_option("#id_citations-0-stance", "supports")
+    page.check("#id_store_anyway")  # the corpus says this in other words
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_be_visible()
 

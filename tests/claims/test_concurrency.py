@@ -16,7 +16,7 @@ from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from claims.models import Citation, Claim
+from claims.models import Citation, Claim, ClaimRelation
 from claims.services import claim_create
 from sources.models import Author, Passage
 from sources.services import author_save, passage_for_quote, source_create
@@ -207,3 +207,60 @@ def test_one_citation_posted_at_once_is_stored_once(curator_api, claim, source):
     assert Citation.objects.filter(claim=claim, passage=passage).count() == 1
     existing = {r.json()["existing"]["id"] for r in responses if r.status_code == 409}
     assert existing == {Citation.objects.get(claim=claim, passage=passage).pk}
+
+
+def test_the_same_relation_posted_at_once_is_stored_once(curator_api, claim, source):
+    other = claim_create(
+        text="Tokyo expelled none of Moscow's diplomats after the Skripal attack.",
+        status="published",
+        citations=[{"source": source, "quote": "Tokyo said it would watch", "stance": "supports"}],
+    )
+    url = reverse("claim-relation-list", kwargs={"id": other.uuid})
+    responses = together(
+        WRITERS,
+        curator_api._credentials,
+        lambda client, index: client.post(
+            url, {"kind": "duplicates", "object": str(claim.uuid)}, format="json"
+        ),
+    )
+    assert statuses(responses) == {201: 1, 409: WRITERS - 1}
+    stored = ClaimRelation.objects.get()
+    assert {
+        response.json()["existing"]["id"] for response in responses if response.status_code == 409
+    } == {stored.pk}
+    # Each claim's version moved once: one relation was added.
+    assert Claim.objects.get(pk=other.pk).version == other.version + 1
+
+
+def test_duplicates_posted_at_once_never_make_a_chain(curator_api, claim, source):
+    """A duplicates B while B duplicates C: one of them must be refused, whatever the timing."""
+    middle, last = (
+        claim_create(
+            text=text,
+            status="published",
+            citations=[{"source": source, "quote": quote, "stance": "supports"}],
+        )
+        for text, quote in [
+            ("Tokyo kept Moscow's diplomats after the Skripal attack.", "Tokyo said it would"),
+            ("Moscow thanked Tokyo for its restraint over Skripal.", "Moscow thanked Tokyo"),
+        ]
+    )
+    chains = 0
+    for round_ in range(10):
+        ClaimRelation.objects.all().delete()
+        pairs = [(claim, middle), (middle, last)]
+        responses = together(
+            2,
+            curator_api._credentials,
+            lambda client, index, pairs=pairs: client.post(
+                reverse("claim-relation-list", kwargs={"id": pairs[index][0].uuid}),
+                {"kind": "duplicates", "object": str(pairs[index][1].uuid)},
+                format="json",
+            ),
+        )
+        assert statuses(responses) == {201: 1, 400: 1}, (round_, responses)
+        duplicates = ClaimRelation.objects.filter(kind="duplicates")
+        canonical = set(duplicates.values_list("object", flat=True))
+        if canonical & set(duplicates.values_list("subject", flat=True)):
+            chains += 1
+    assert chains == 0
