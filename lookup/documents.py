@@ -39,10 +39,8 @@ What is looked up
     (Python's documentation) the false matches, 56 without this rule, shared
     1 to 3.
     `_match_sentences()` is the one place that turns sentences into matches:
-    today the word lookup, `search.lookup_many()`, which gives each sentence
-    what `search.lookup()` would, reading each word's claims once for the
-    whole document instead of once per sentence (3 to 4 times faster on the
-    seed articles).
+    the hybrid lookup's `lookup_many()`, which gives each sentence what the
+    API's lookup would, encoding all the sentences in one batch.
 
 The order
     A sentence's score is that of its best claim; sentences go best first,
@@ -55,8 +53,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lookup import search
-from lookup.search import Match
+from lookup import hybrid, search
+from lookup.hybrid import HybridMatch
 
 MAX_DOCUMENT_LENGTH = 100_000
 """Characters of text checked at most (about 15,000 words: a long article or transcript)."""
@@ -102,7 +100,7 @@ class SentenceMatch:
 
     start: int
     end: int
-    matches: tuple[Match, ...]
+    matches: tuple[HybridMatch, ...]
 
     @property
     def score(self) -> float:
@@ -213,14 +211,9 @@ def is_checkable(sentence: str) -> bool:
 # --- matching ----------------------------------------------------------------------------
 
 
-def _match_sentences(texts: Sequence[str], limit: int) -> list[list[Match]]:
-    """The claims that match each text, best first, at most `limit` each.
-
-    The one call from sentences to matches, so that the lookup behind it can change.
-    `search.lookup_many` returns what `search.lookup` would for each text, reading
-    each word's claims once for the whole document rather than once per sentence.
-    """
-    return search.lookup_many(texts, limit=limit, min_shared_terms=MIN_SENTENCE_TERMS)
+def _match_sentences(texts: Sequence[str], limit: int) -> list[list[HybridMatch]]:
+    """The claims that match each text, best first, at most `limit` each: the API lookup's."""
+    return hybrid.lookup_many(texts, limit=limit)
 
 
 def check_document(text: str, *, limit: int) -> tuple[list[SentenceMatch], int, int]:

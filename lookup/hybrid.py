@@ -34,6 +34,7 @@ WORD_CANDIDATE_FLOOR); then the snippets mark the words that matched.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -68,10 +69,30 @@ class HybridMatch:
     passages: tuple[PassageSnippet, ...] = field(default=())
 
 
+CLAUSE_END = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+|:\s+")
+"""Where a sentence joins statements: ", and", ", but", ", while", ";" and ":"."""
+MIN_CLAUSE_WORDS = 4
+
+
 def statement_parts(text: str) -> list[str]:
-    """The statement, and its sentences when it has several."""
+    """The statement, its sentences when it has several, and the clauses of each.
+
+    A claim states one thing; a sentence of a pasted paragraph often joins
+    several ("…travelling to Sochi…, and he even created a cabinet minister…"),
+    and its embedding is the average of them all. Each part is embedded and a
+    claim keeps its best similarity over them.
+    """
     sentences = [part.strip() for part in SENTENCE_END.split(text) if part.strip()]
-    return [text] + sentences if len(sentences) > 1 else [text]
+    parts = [text] + sentences if len(sentences) > 1 else [text]
+    for sentence in sentences:
+        clauses = [
+            clause.strip()
+            for clause in CLAUSE_END.split(sentence)
+            if len(clause.split()) >= MIN_CLAUSE_WORDS
+        ]
+        if len(clauses) > 1:
+            parts.extend(clauses)
+    return parts
 
 
 def lookup(
