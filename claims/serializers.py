@@ -122,7 +122,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def to_representation(self, claim: Claim) -> dict:
         """The declared fields' values, built directly (see CitationSerializer)."""
-        citation = CITATION.to_representation
+        citations = claim.citations.all()
         return {
             "id": str(claim.uuid),
             "slug": claim.slug,
@@ -132,8 +132,8 @@ class ClaimSerializer(serializers.ModelSerializer):
             "period": self.get_period(claim),
             "status": claim.status,
             "retraction_reason": claim.retraction_reason,
-            "verdict": self.get_verdict(claim),
-            "citations": [citation(each) for each in claim.citations.all()],
+            "verdict": verdict_counts(citations)._asdict(),
+            "citations": [CITATION.to_representation(each) for each in citations],
             "reviewed_at": moment(claim.reviewed_at),
             "created_at": moment(claim.created_at),
             "updated_at": moment(claim.updated_at),
