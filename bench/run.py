@@ -347,6 +347,11 @@ def serve_and_load(engine: str, database_url: str, args) -> dict:
     try:
         servers["app"].wait("/healthz")
         servers["floor"].wait(paths["detail"][0])
+        # Every worker imports its app on its first requests: not what is measured.
+        for side, server in servers.items():
+            log(f"{engine}: warming up {side}")
+            wrk(server.url, paths["detail"], connections=max(args.concurrency), seconds=5)
+            server.settle()
         for endpoint in [name for name in ENDPOINTS if name in args.endpoints]:
             for connections in args.concurrency:
                 for side, server in servers.items():
@@ -578,8 +583,9 @@ def main() -> None:
     for engine in args.databases.split(","):
         name = prefix if engine == "postgresql" else "bench"
         if args.reuse:
-            url = existing_database(engine, f"{name}_{sizes[-1].lower()}", args.postgres)
-            log(f"{engine}: reusing {urlparse(url).path.lstrip('/')}, migrating it")
+            database = f"{name}_{sizes[-1].lower()}"
+            url = existing_database(engine, database, args.postgres)
+            log(f"{engine}: reusing {database}, migrating it")
             manage("migrate", "--noinput", database_url=url)
             runs[engine] = {"imports": [], "served": serve_and_load(engine, url, args)}
             continue
