@@ -1,17 +1,52 @@
-"""Representations beside JSON: NDJSON streams, and JSON-LD (by `Accept` or `?format=jsonld`)."""
+"""JSON (written by orjson), NDJSON streams, and JSON-LD (by `Accept` or `?format=jsonld`)."""
 
 import json
 
+import orjson
 from django.utils.cache import patch_vary_headers
 from rest_framework import renderers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
+
+# orjson writes U+2028 and U+2029 as they are; DRF escapes them (JavaScript could not hold
+# them in a string literal before ES2019), and so does this renderer.
+LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 
 
 def json_line(data) -> str:
     """One NDJSON line (with its newline): compact JSON, as the JSON renderer writes it."""
     return json.dumps(data, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON written by orjson, several times faster on a page of claims.
+
+    The same bytes as DRF's renderer, but for a float in exponent form (orjson writes
+    `1e-7` where Python writes `1e-07`: the same number). Dates and times go through
+    DRF's encoder (milliseconds, `Z`), as does whatever orjson does not know (lazy
+    strings, decimals, query sets). What orjson refuses (an integer beyond 64 bits, a
+    key that is not a string, a lone surrogate) and an indented rendering are left to
+    DRF's renderer.
+    """
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        indent = self.get_indent(accepted_media_type, renderer_context or {})
+        if indent is not None or self.ensure_ascii or not self.compact:
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            body = orjson.dumps(
+                data,
+                default=self.encoder_class().default,
+                option=orjson.OPT_PASSTHROUGH_DATETIME,
+            )
+        except orjson.JSONEncodeError:
+            return super().render(data, accepted_media_type, renderer_context)
+        for character, escaped in LINE_SEPARATORS:
+            if character in body:
+                body = body.replace(character, escaped)
+        return body
 
 
 class NDJSONRenderer(renderers.BaseRenderer):

@@ -115,6 +115,23 @@ def fresh_database(engine: str, name: str, postgres: str) -> str:
     return server._replace(path=f"/{quote(name)}").geturl()
 
 
+def existing_database(engine: str, name: str, postgres: str) -> str:
+    """The URL of the database called `name` that an earlier run filled (`--reuse`)."""
+    if engine == "sqlite":
+        path = WORK / f"{name}.sqlite3"
+        if not path.exists():
+            sys.exit(f"--reuse: {path.relative_to(ROOT)} is missing; run without --reuse first.")
+        return f"sqlite:///{path}"
+    import psycopg
+
+    server = urlparse(postgres)
+    with psycopg.connect(server._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if not found:
+        sys.exit(f"--reuse: the database {name} is missing; run without --reuse first.")
+    return server._replace(path=f"/{quote(name)}").geturl()
+
+
 def drop_triggers(database_url: str) -> int:
     """Drop every trigger of the database (a throwaway copy); return how many."""
     code = """
@@ -330,7 +347,12 @@ def serve_and_load(engine: str, database_url: str, args) -> dict:
     try:
         servers["app"].wait("/healthz")
         servers["floor"].wait(paths["detail"][0])
-        for endpoint in ENDPOINTS:
+        # Every worker imports its app on its first requests: not what is measured.
+        for side, server in servers.items():
+            log(f"{engine}: warming up {side}")
+            wrk(server.url, paths["detail"], connections=max(args.concurrency), seconds=5)
+            server.settle()
+        for endpoint in [name for name in ENDPOINTS if name in args.endpoints]:
             for connections in args.concurrency:
                 for side, server in servers.items():
                     log(f"{engine}: {endpoint} c={connections} {side}")
@@ -338,7 +360,7 @@ def serve_and_load(engine: str, database_url: str, args) -> dict:
                         server.url, paths[endpoint], connections=connections, seconds=args.duration
                     )
                     server.settle()
-        for side, server in servers.items():
+        for side, server in servers.items() if "export" in args.endpoints else ():
             log(f"{engine}: export {side}")
             results[("export", 1, side)] = export_rate(server.url, args.duration)
             server.settle()
@@ -512,8 +534,24 @@ def main() -> None:
     parser.add_argument("--concurrency", default="8,32", help="connections (default 8,32)")
     parser.add_argument("--sizes", help="claims to import instead, e.g. 2000,20000 (a smoke test)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="serve the largest size's databases of an earlier run, migrated, with no import "
+        "(serving alone: no import table, no triggers' cost)",
+    )
+    parser.add_argument(
+        "--endpoints",
+        default=",".join([*ENDPOINTS, "export"]),
+        help="the endpoints to load, comma-separated (default: all of "
+        f"{', '.join([*ENDPOINTS, 'export'])})",
+    )
     args = parser.parse_args()
     args.concurrency = [int(value) for value in args.concurrency.split(",")]
+    args.endpoints = {value.strip() for value in args.endpoints.split(",")}
+    unknown = args.endpoints - {*ENDPOINTS, "export"}
+    if unknown:
+        parser.error(f"unknown endpoints: {', '.join(sorted(unknown))}")
     sizes = ["10k", "100k"] + (["1M"] if args.million else [])
     # The triggers' cost is measured on a full-size import, but quick runs keep it small.
     bare_size = "10k" if args.quick else "100k"
@@ -544,6 +582,13 @@ def main() -> None:
     runs: dict = {}
     for engine in args.databases.split(","):
         name = prefix if engine == "postgresql" else "bench"
+        if args.reuse:
+            database = f"{name}_{sizes[-1].lower()}"
+            url = existing_database(engine, database, args.postgres)
+            log(f"{engine}: reusing {database}, migrating it")
+            manage("migrate", "--noinput", database_url=url)
+            runs[engine] = {"imports": [], "served": serve_and_load(engine, url, args)}
+            continue
         imports = [load(engine, f"{name}_{size.lower()}", SIZES[size], args) for size in sizes]
         run = {"imports": imports}
         reference = imports[sizes.index(bare_size)]

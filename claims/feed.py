@@ -79,7 +79,7 @@ class Kind:
 
 KINDS = {
     ChangeKind.CLAIM: Kind(
-        Claim.objects.with_verdict().with_citations().with_relations(), "uuid", ClaimSerializer
+        Claim.objects.with_citations().with_relations(), "uuid", ClaimSerializer
     ),
     ChangeKind.CITATION: Kind(
         Citation.objects.select_related("claim", "passage__source", "author"),

@@ -16,6 +16,17 @@ def cited(*conditions: Q, **lookups) -> Exists:
     return Exists(Citation.objects.filter(*conditions, claim=OuterRef("pk"), **lookups))
 
 
+def cited_in(*conditions: Q, **lookups) -> Q:
+    """Claims with a citation matching the conditions, looked up from the citations' side.
+
+    For conditions few citations meet (an author, a source): the database starts from
+    the citations' index and sorts the few claims found, where an EXISTS is checked
+    claim after claim down the list's order (SQLite never turns it around), through
+    the whole table when the matches are rare.
+    """
+    return Q(pk__in=Citation.objects.filter(*conditions, **lookups).values("claim_id"))
+
+
 class UTCDateTimeField(IsoDateTimeField):
     """An ISO 8601 date-time, in UTC (one past the calendar in UTC: its first or last instant)."""
 
@@ -47,7 +58,7 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_stance",
         help_text="Claims with at least one citation of this stance.",
     )
-    verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
+    verdict = django_filters.ChoiceFilter(choices=Verdict.choices, method="filter_verdict")
     author = TextFilter(
         max_length=MAX_SLUG_LENGTH,
         method="filter_author",
@@ -107,10 +118,13 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(cited(stance=value))
 
     def filter_author(self, queryset, name, value):
-        return queryset.filter(cited(id_or_slug("author__", value)))
+        return queryset.filter(cited_in(id_or_slug("author__", value)))
+
+    def filter_verdict(self, queryset, name, value):
+        return queryset.with_verdict_of(value)
 
     def filter_source(self, queryset, name, value):
-        return queryset.filter(cited(id_or_slug("passage__source__", value)))
+        return queryset.filter(cited_in(id_or_slug("passage__source__", value)))
 
 
 class CitationFilter(django_filters.FilterSet):

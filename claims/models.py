@@ -2,6 +2,8 @@
 
 import hashlib
 import uuid
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +11,7 @@ from django.db import models
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -57,8 +60,87 @@ class Verdict(models.TextChoices):
     UNVERIFIED = "unverified", "Unverified"
 
 
-def _stance_count(field: str, stance: Stance) -> Count:
-    return Count(field, filter=Q(citations__stance=stance), distinct=True)
+def _cited_with(stance: Stance) -> Exists:
+    """Whether the claim has a citation of this stance (a correlated EXISTS, no row duplication)."""
+    return Exists(Citation.objects.filter(claim=OuterRef("pk"), stance=stance))
+
+
+def _stance_count(stance: Stance, field: str | None = None) -> Coalesce:
+    """The claim's citations of this stance, or the distinct `field`s they name (a subquery).
+
+    A subquery per claim rather than a join grouped by claim: it costs only the
+    rows a page shows, where a join aggregates every claim before the page is cut.
+    """
+    citations = Citation.objects.filter(claim=OuterRef("pk"), stance=stance).order_by()
+    count = Count(field, distinct=True) if field else Count("pk")
+    counted = citations.values("claim").annotate(n=count).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+def _verdict_conditions() -> dict[str, Q]:
+    """Each verdict as a condition on the claim's citations, for filters and the annotation."""
+    supports, refutes = _cited_with(Stance.SUPPORTS), _cited_with(Stance.REFUTES)
+    return {
+        Verdict.CONTESTED: Q(supports) & Q(refutes),
+        Verdict.SUPPORTED: Q(supports) & ~Q(refutes),
+        Verdict.REFUTED: ~Q(supports) & Q(refutes),
+        Verdict.UNVERIFIED: ~Q(supports) & ~Q(refutes),
+    }
+
+
+class VerdictCounts(NamedTuple):
+    """A claim's verdict with the counts behind it, as `ClaimQuerySet.with_verdict()` names them."""
+
+    verdict: str
+    supports: int
+    refutes: int
+    neutral: int
+    supporting_sources: int
+    refuting_sources: int
+    supporting_authors: int
+    refuting_authors: int
+
+
+def verdict_counts(citations: Iterable["Citation"]) -> VerdictCounts:
+    """The verdict of a claim whose citations are at hand (prefetched with their passages).
+
+    The rule of `ClaimQuerySet.with_verdict()`, counted in memory: a page of claims
+    that shows its citations anyway gets its verdicts without a query, and without
+    the subqueries' cost of building and running (tests/claims/test_verdict.py holds
+    the two together).
+    """
+    counts = dict.fromkeys(Stance.values, 0)
+    sources: dict[str, set[int]] = {Stance.SUPPORTS: set(), Stance.REFUTES: set()}
+    authors: dict[str, set[int]] = {Stance.SUPPORTS: set(), Stance.REFUTES: set()}
+    for citation in citations:
+        counts[citation.stance] += 1
+        if citation.stance in sources:
+            sources[citation.stance].add(citation.passage.source_id)
+            if citation.author_id is not None:
+                authors[citation.stance].add(citation.author_id)
+    supports, refutes = counts[Stance.SUPPORTS], counts[Stance.REFUTES]
+    if supports and refutes:
+        verdict = Verdict.CONTESTED
+    elif supports:
+        verdict = Verdict.SUPPORTED
+    elif refutes:
+        verdict = Verdict.REFUTED
+    else:
+        verdict = Verdict.UNVERIFIED
+    return VerdictCounts(
+        verdict.value,
+        supports,
+        refutes,
+        counts[Stance.NEUTRAL],
+        len(sources[Stance.SUPPORTS]),
+        len(sources[Stance.REFUTES]),
+        len(authors[Stance.SUPPORTS]),
+        len(authors[Stance.REFUTES]),
+    )
+
+
+# The order the verdict's conditions are tried in (the last is the default).
+VERDICT_ORDER = (Verdict.CONTESTED, Verdict.SUPPORTED, Verdict.REFUTED)
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -74,30 +156,44 @@ class ClaimQuerySet(models.QuerySet):
 
         The verdict is derived, never stored: `supported` (only supporting
         citations), `refuted` (only refuting), `contested` (both), `unverified`
-        (none, or only neutral).
+        (none, or only neutral). Claims whose citations are prefetched count it in
+        memory instead: `verdict_counts()`.
         """
+        conditions = _verdict_conditions()
         return self.annotate(
-            supports_count=_stance_count("citations", Stance.SUPPORTS),
-            refutes_count=_stance_count("citations", Stance.REFUTES),
-            neutral_count=_stance_count("citations", Stance.NEUTRAL),
-            supporting_sources=_stance_count("citations__passage__source", Stance.SUPPORTS),
-            refuting_sources=_stance_count("citations__passage__source", Stance.REFUTES),
-            supporting_authors=_stance_count("citations__author", Stance.SUPPORTS),
-            refuting_authors=_stance_count("citations__author", Stance.REFUTES),
-        ).annotate(
+            supports_count=_stance_count(Stance.SUPPORTS),
+            refutes_count=_stance_count(Stance.REFUTES),
+            neutral_count=_stance_count(Stance.NEUTRAL),
+            supporting_sources=_stance_count(Stance.SUPPORTS, "passage__source"),
+            refuting_sources=_stance_count(Stance.REFUTES, "passage__source"),
+            supporting_authors=_stance_count(Stance.SUPPORTS, "author"),
+            refuting_authors=_stance_count(Stance.REFUTES, "author"),
             verdict=Case(
-                When(supports_count__gt=0, refutes_count__gt=0, then=Value(Verdict.CONTESTED)),
-                When(supports_count__gt=0, then=Value(Verdict.SUPPORTED)),
-                When(refutes_count__gt=0, then=Value(Verdict.REFUTED)),
+                *(When(conditions[verdict], then=Value(verdict)) for verdict in VERDICT_ORDER),
                 default=Value(Verdict.UNVERIFIED),
                 output_field=models.CharField(),
-            )
+            ),
         )
 
+    def with_verdict_of(self, verdict: Verdict | str):
+        """Claims whose verdict is `verdict`, decided by EXISTS on their citations.
+
+        Filtering on the `verdict` annotation would count every claim's citations
+        before the first page; these conditions stop at the first citation found.
+        """
+        return self.filter(_verdict_conditions()[verdict])
+
     def with_citations(self):
-        """Prefetch topics and citations with their passage, source and author."""
-        citations = Citation.objects.select_related("passage__source", "author").order_by(
-            "passage__source__slug", "passage__start", "id"
+        """Prefetch topics and citations with their passage, source and author.
+
+        Only the fields a claim shows of them are read (ClaimSerializer): a page of
+        claims holds hundreds of these records, and the sources' texts weigh
+        megabytes.
+        """
+        citations = (
+            Citation.objects.select_related("passage__source", "author")
+            .only(*CITATION_SHOWN_FIELDS)
+            .order_by("passage__source__slug", "passage__start", "id")
         )
         return self.prefetch_related("topics", Prefetch("citations", queryset=citations))
 
@@ -137,6 +233,17 @@ class ClaimQuerySet(models.QuerySet):
             Prefetch("relations_to", queryset=ClaimRelation.objects.select_related("subject")),
         )
 
+
+# What a claim shows of its citations, their passages, sources and authors.
+CITATION_SHOWN_FIELDS = [
+    *("claim", "stance", "attribution", "note", "passage", "author"),
+    *(f"passage__{name}" for name in ("exact", "prefix", "suffix", "start", "end", "source")),
+    *(
+        f"passage__source__{name}"
+        for name in ("slug", "title", "outlet", "published_on", "published_precision", "url")
+    ),
+    *(f"author__{name}" for name in ("slug", "name", "kind")),
+]
 
 # The versions of the records a citation's representation embeds: its passage, the
 # passage's source and the author (a citation may name none).
@@ -228,6 +335,12 @@ class Claim(Versioned):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The lists' orderings (newest first by default, cursor pages, `updated_since`):
+            # a page is read off the index, never sorted from the whole table.
+            models.Index(fields=["created_at", "id"], name="claim_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="claim_updated_idx"),
+        ]
         constraints = [
             choices_check("status", ClaimStatus, "claim_status_valid"),
             models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
@@ -282,6 +395,11 @@ class Citation(Versioned):
 
     class Meta:
         ordering = ["claim", "id"]
+        indexes = [
+            # A claim's citations of one stance: the verdict's counts and the `stance` and
+            # `verdict` filters' EXISTS, without reading the citations themselves.
+            models.Index(fields=["claim", "stance"], name="citation_claim_stance_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["claim", "passage"], name="citation_unique_passage"),
             choices_check("stance", Stance, "citation_stance_valid"),

@@ -227,7 +227,6 @@ class ClaimLookupView(APIView):
         hits = canonical_hits(lookup(text, limit=limit))
         claims = (
             Claim.objects.published()
-            .with_verdict()
             .with_citations()
             .with_relations()
             .in_bulk([hit.claim for hit in hits])
@@ -440,8 +439,8 @@ class DocumentCheckView(APIView):
         matched, sentences, checked = check_document(text, limit=body.validated_data["limit"])
         claims = list(
             Claim.objects.published()
-            .with_verdict()
             .with_citations()
+            .with_relations()
             .filter(pk__in={match.claim for sentence in matched for match in sentence.matches})
         )
         # Serialized once each, and all at once (a serializer builds its fields per

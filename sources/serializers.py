@@ -9,11 +9,20 @@ from sources.models import Author, Passage, Source
 # holds this many characters even at 4 bytes each, with room for the other fields.
 MAX_SOURCE_TEXT_LENGTH = 1_000_000
 
+# The representations of a date as the serializers' DateField writes it (ISO 8601, or None).
+day = serializers.DateField().to_representation
+
 
 class AuthorSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Author
         fields = ["id", "slug", "name", "kind"]
+
+    # The summaries below are embedded in every citation of every claim of a page: they
+    # build their dicts directly, value for value what the declared fields give
+    # (tests/claims/test_representation.py compares the two).
+    def to_representation(self, author: Author) -> dict:
+        return {"id": author.id, "slug": author.slug, "name": author.name, "kind": author.kind}
 
 
 class AuthorSerializer(StrictTypes, serializers.ModelSerializer):
@@ -30,6 +39,17 @@ class SourceSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
         fields = ["id", "slug", "title", "outlet", "published_on", "published_precision", "url"]
+
+    def to_representation(self, source: Source) -> dict:
+        return {
+            "id": source.id,
+            "slug": source.slug,
+            "title": source.title,
+            "outlet": source.outlet,
+            "published_on": day(source.published_on),
+            "published_precision": source.published_precision,
+            "url": source.url,
+        }
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -108,6 +128,16 @@ class PassageSelectorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Passage
         fields = ["id", "exact", "prefix", "suffix", "start", "end"]
+
+    def to_representation(self, passage: Passage) -> dict:
+        return {
+            "id": passage.id,
+            "exact": passage.exact,
+            "prefix": passage.prefix,
+            "suffix": passage.suffix,
+            "start": passage.start,
+            "end": passage.end,
+        }
 
 
 class QuoteSerializer(StrictTypes, serializers.Serializer):

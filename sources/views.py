@@ -225,6 +225,13 @@ class SourceViewSet(VersionedWritesMixin, DeleteNeedsPermission, viewsets.ModelV
     ordering_fields = ["published_on", "created_at", "slug"]
     lookup_value_regex = ID_PATTERN
 
+    def get_queryset(self):
+        sources = super().get_queryset()
+        if self.action == "list":
+            # A list shows no text: the texts, megabytes some of them, stay in the database.
+            sources = sources.defer("text", "note")
+        return sources
+
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):
             return SourceWriteSerializer

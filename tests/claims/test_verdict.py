@@ -1,7 +1,7 @@
 import pytest
 from django.utils.text import slugify
 
-from claims.models import Attribution, Claim, Stance, Verdict
+from claims.models import Attribution, Claim, Stance, Verdict, verdict_counts
 from claims.services import citation_add, claim_create
 from sources.services import author_save
 
@@ -74,6 +74,48 @@ def test_verdicts_of_a_list_come_in_one_query(source, django_assert_num_queries)
     with django_assert_num_queries(1):
         verdicts = list(Claim.objects.with_verdict().values_list("verdict", flat=True))
     assert len(verdicts) == Claim.objects.count()
+
+
+SIDES = {
+    "Both sides were cited.": [(Stance.SUPPORTS, SUPPORTING), (Stance.REFUTES, REFUTING)],
+    "Only support was cited.": [(Stance.SUPPORTS, SUPPORTING), (Stance.NEUTRAL, NEUTRAL)],
+    "Only a refutation was cited.": [(Stance.REFUTES, REFUTING)],
+    "Only a neutral passage was cited.": [(Stance.NEUTRAL, NEUTRAL)],
+    "Nothing was cited.": [],
+}
+
+
+@pytest.mark.parametrize("verdict", Verdict.values)
+def test_claims_of_a_verdict_are_those_it_is_derived_for(source, verdict):
+    for text, citations in SIDES.items():
+        cite(claim_create(text=text), source, *citations)
+    claims = Claim.objects.filter(text__in=SIDES)
+    found = set(claims.with_verdict_of(verdict).values_list("text", flat=True))
+    assert found == set(
+        claims.with_verdict().filter(verdict=verdict).values_list("text", flat=True)
+    )
+    assert found  # every verdict is among these claims
+
+
+def test_verdicts_counted_in_memory_are_those_the_database_derives(source, corpus):
+    for text, citations in SIDES.items():
+        cite(claim_create(text=text), source, *citations)
+    unknown = claim_create(text="An unknown speaker refuted it.")
+    citation_add(claim=unknown, source=source, quote=REFUTING, stance=Stance.REFUTES, author=None)
+    cite(unknown, source, (Stance.SUPPORTS, SUPPORTING))
+    claims = list(Claim.objects.with_verdict().with_citations())
+    assert {claim.verdict for claim in claims} == set(Verdict.values)
+    for claim in claims:
+        assert verdict_counts(claim.citations.all()) == (
+            claim.verdict,
+            claim.supports_count,
+            claim.refutes_count,
+            claim.neutral_count,
+            claim.supporting_sources,
+            claim.refuting_sources,
+            claim.supporting_authors,
+            claim.refuting_authors,
+        )
 
 
 def test_citation_author_defaults_to_the_sources_first_author(source, author):
