@@ -29,6 +29,13 @@ The floor
 Each result says which signals matched: "meaning" (always, given the floor)
 and "words" when the word lookup found the claim (a score of at least
 WORD_CANDIDATE_FLOOR); then the snippets mark the words that matched.
+
+Claims not embedded yet
+    A write through the API or the admin is embedded at the next lookup; a bulk
+    import of more than SYNC_CHANGES changes waits for `manage.py reindex`
+    (lookup/index.py). Until then those claims are found by their words alone,
+    at the word lookup's own floor: "words" is their only signal and their
+    similarity reads 0.
 """
 
 from __future__ import annotations
@@ -147,12 +154,26 @@ def _rank(
     if len(accepted) > SEMANTIC_CANDIDATES:
         accepted = accepted[np.argsort(-similarity[accepted])[:SEMANTIC_CANDIDATES]]
     words: dict[int, search.Match] = {}
-    if mode == "hybrid" and len(accepted):
+    found = []
+    if mode == "hybrid":
         for match in search.lookup(text, limit=MAX_LIMIT, floor=WORD_CANDIDATE_FLOOR):
             if match.claim in position:
                 words[match.claim] = match
+            elif match.score >= search.RELEVANCE_FLOOR:
+                # Not embedded yet (a bulk import waiting for `manage.py reindex`): the
+                # words alone, at the word lookup's own floor, until it is.
+                found.append(
+                    HybridMatch(
+                        claim=match.claim,
+                        score=match.score,
+                        similarity=0.0,
+                        words=match.score,
+                        matched=(WORDS,),
+                        claim_snippet=match.claim_snippet,
+                        passages=match.passages,
+                    )
+                )
     candidates = {int(claims[i]) for i in accepted}
-    found = []
     for claim in candidates:
         meaning = max(float(similarity[position[claim]]), 0.0)
         word_match = words.get(claim)

@@ -187,6 +187,17 @@ def _advance(state: IndexState, seq: int, result: SyncResult) -> None:
     IndexState.objects.filter(pk=state.pk).update(**update)
 
 
+def mark_changed() -> None:
+    """Give every model's index a new generation: processes reload their vectors.
+
+    For deletions the feed does not drive (a claim's vectors deleted with it):
+    without it, a process could keep serving vectors of rows that are gone, and
+    after a rolled-back deletion it would hold the generation of an index it no
+    longer matches.
+    """
+    IndexState.objects.update(generation=secrets.randbits(62))
+
+
 def latest_change() -> int:
     return Change.objects.filter(seq__isnull=False).aggregate(latest=Max("seq"))["latest"] or 0
 
@@ -356,6 +367,12 @@ class VectorIndex:
 
 _cache: dict[str, VectorIndex] = {}
 _cache_lock = threading.Lock()
+
+
+def forget_loaded_vectors() -> None:
+    """Drop this process's vectors: the next lookup loads them from the database."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def current_index(*, sync: bool = True) -> VectorIndex:

@@ -366,10 +366,12 @@ DOCUMENT_RESPONSE_EXAMPLE = OpenApiExample(
                     "prefix": " of 2018 the choice was stark.\n\n",
                     "suffix": "",
                 },
-                "score": 0.7867,
+                "score": 0.9685,
                 "matches": [
                     {
-                        "score": 0.7867,
+                        "score": 0.9685,
+                        "similarity": 0.9658,
+                        "matched": ["meaning", "words"],
                         "claim": CLAIM_RESPONSE_EXAMPLE.value,
                         "highlights": {
                             "claim": "<mark>Japan</mark> did not <mark>expel</mark> "
@@ -386,6 +388,7 @@ DOCUMENT_RESPONSE_EXAMPLE = OpenApiExample(
                                 }
                             ],
                         },
+                        "via": [],
                     }
                 ],
             }

@@ -26,6 +26,14 @@ def fresh_throttles():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_vectors():
+    """The process's semantic vectors outlive a test's rolled-back transaction: drop them."""
+    from lookup.index import forget_loaded_vectors
+
+    forget_loaded_vectors()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
