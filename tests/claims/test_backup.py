@@ -31,12 +31,13 @@ def dump_uuids(database) -> list[tuple]:
 
 
 def restore(backup, tmp_path):
-    """Restore as README.md says: the copy into place, then migrate and verify."""
+    """Restore as README.md says: the copy into place, then migrate, reindex and verify."""
     restored = tmp_path / "restored" / "claimbase.sqlite3"
     restored.parent.mkdir()
     shutil.copyfile(backup, restored)
     env = sqlite_env(restored)
     manage("migrate", "--noinput", env=env)
+    manage("reindex", env=env)
     return restored, manage("verify", env=env, check=False)
 
 
@@ -47,6 +48,7 @@ def corpus_file(tmp_path):
     env = sqlite_env(database, DJANGO_THROTTLE_USER="1000000/minute")
     manage("migrate", "--noinput", env=env)
     manage("load_corpus", env=env)
+    manage("reindex", env=env)
     token = manage("create_curator", "writer", env=env).stdout.strip()
     return database, env, token
 

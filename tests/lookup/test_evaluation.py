@@ -221,7 +221,12 @@ def test_evaluate_lookup_prints_each_sets_numbers_apart(scripted_mode, tiny_file
 def test_evaluate_lookup_prints_one_table_per_available_mode_by_default(scripted_mode, tiny_file):
     output = run_evaluate_lookup("--file", str(tiny_file))
     headers = [line for line in output.splitlines() if line.startswith("Lookup evaluation on")]
-    assert [header.split(", ")[1] for header in headers] == ["mode words", "mode scripted"]
+    assert [header.split(", ")[1] for header in headers] == [
+        "mode words",
+        "mode semantic",
+        "mode hybrid",
+        "mode scripted",
+    ]
 
 
 def test_evaluate_lookup_on_the_seed_corpus_names_every_set(corpus):
@@ -231,5 +236,7 @@ def test_evaluate_lookup_on_the_seed_corpus_names_every_set(corpus):
 
 
 def test_evaluate_lookup_rejects_an_unknown_mode_listing_the_available_ones(scripted_mode):
-    with pytest.raises(CommandError, match=r"'semantic' is not available.*words, scripted"):
-        run_evaluate_lookup("--mode", "semantic")
+    with pytest.raises(
+        CommandError, match=r"'reranked' is not available.*words, semantic, hybrid, scripted"
+    ):
+        run_evaluate_lookup("--mode", "reranked")
