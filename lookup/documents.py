@@ -30,14 +30,8 @@ What is looked up
     (a title, "He agreed.", a speaker's name) asserts nothing checkable and is
     not looked up; a sentence repeated word for word is looked up once. A
     claim matches a sentence as it matches a statement in the lookup (same
-    score, same floor), and must also share at least MIN_SENTENCE_TERMS of
-    its words: a statement typed into the lookup is meant, but a document is
-    full of sentences on other subjects, and one or two common words in
-    common ("Create a new string object from the given object.") can reach
-    the floor. On the seed articles, every sentence matched to a claim citing
-    it shares at least 4 words with the claim; on 100 kB of unrelated prose
-    (Python's documentation) the false matches, 56 without this rule, shared
-    1 to 3.
+    score, same floor: acceptance on the meaning's similarity, which keeps
+    out sentences that share only a few common words with a claim).
     `_match_sentences()` is the one place that turns sentences into matches:
     the hybrid lookup's `lookup_many()`, which gives each sentence what the
     API's lookup would, encoding all the sentences in one batch.
