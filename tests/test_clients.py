@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from claims.feed import public_id
 from claims.models import Change, Claim
 from claims.services import curator_create
 from sources.models import Source
@@ -62,5 +63,5 @@ def test_the_generated_python_client_lists_claims_reads_one_and_follows_the_feed
     assert tour["claim"]["verdict"] == claim.verdict
     assert tour["claim"]["citations"] == claim.citations.count()
     oldest = list(Change.objects.order_by("seq")[:10])
-    assert tour["changes"] == [[c.kind, c.object_id, c.operation] for c in oldest]
+    assert tour["changes"] == [[c.kind, public_id(c), c.operation] for c in oldest]
     assert tour["cursor"]
