@@ -30,12 +30,18 @@ Each result says which signals matched: "meaning" (always, given the floor)
 and "words" when the word lookup found the claim (a score of at least
 WORD_CANDIDATE_FLOOR); then the snippets mark the words that matched.
 
+Cost
+    The claims are ranked by meaning first; when every published claim is
+    embedded, only the candidates' words are scored (`search.score_claims`), so
+    a lookup reads the word index for at most SEMANTIC_CANDIDATES claims, not
+    for every claim that shares a word with the statement.
+
 Claims not embedded yet
     A write through the API or the admin is embedded at the next lookup; a bulk
     import of more than SYNC_CHANGES changes waits for `manage.py reindex`
-    (lookup/index.py). Until then those claims are found by their words alone,
-    at the word lookup's own floor: "words" is their only signal and their
-    similarity reads 0.
+    (lookup/index.py). Until then the whole word index is searched, and those
+    claims are found by their words alone, at the word lookup's own floor:
+    "words" is their only signal and their similarity reads 0.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ import numpy as np
 from claims.models import Claim
 from lookup import search
 from lookup.encoder import get_encoder
-from lookup.index import current_index
+from lookup.index import catch_up, current_index
 from lookup.search import MAX_LIMIT, SENTENCE_END, PassageSnippet
 
 SEMANTIC_FLOOR = 0.64
@@ -132,7 +138,8 @@ def lookup_many(
         return [[] for _ in texts]
     if mode == "words":
         return [_words_only(text, limit) for text in texts]
-    index = current_index()
+    complete = catch_up()  # False: more changes wait than a lookup follows (an import)
+    index = current_index(sync=False)
     parts = [statement_parts(text) for text in texts]
     vectors = get_encoder().encode([part for group in parts for part in group])
     similarities = index.similarities(vectors)  # (parts, claims)
@@ -141,23 +148,40 @@ def lookup_many(
     for text, group in zip(texts, parts, strict=True):
         best = similarities[row : row + len(group)].max(axis=0)
         row += len(group)
-        results.append(_rank(text, best, index.claims, limit, mode, floor))
+        results.append(_rank(text, best, index.claims, limit, mode, floor, complete))
     _add_claim_snippets(results)
     return results
 
 
 def _rank(
-    text: str, similarity: np.ndarray, claims: np.ndarray, limit: int, mode: str, floor: float
+    text: str,
+    similarity: np.ndarray,
+    claims: np.ndarray,
+    limit: int,
+    mode: str,
+    floor: float,
+    complete: bool,
 ) -> list[HybridMatch]:
-    position = {int(claim): i for i, claim in enumerate(claims)}
+    """Rank the claims whose similarity reaches `floor`, blended with their words.
+
+    `complete`: every published claim is embedded. Then only the candidates' words
+    are scored; otherwise the whole word index is searched, for the claims not
+    embedded yet.
+    """
     accepted = np.flatnonzero(similarity >= floor)
     if len(accepted) > SEMANTIC_CANDIDATES:
         accepted = accepted[np.argsort(-similarity[accepted])[:SEMANTIC_CANDIDATES]]
+    candidates = {int(claims[i]): float(similarity[i]) for i in accepted}
     words: dict[int, search.Match] = {}
     found = []
-    if mode == "hybrid":
-        for match in search.lookup(text, limit=MAX_LIMIT, floor=WORD_CANDIDATE_FLOOR):
-            if match.claim in position:
+    if mode == "hybrid" and complete:
+        # Every published claim is in the index: its claims are the count the words need.
+        words = search.score_claims(text, candidates, floor=WORD_CANDIDATE_FLOOR, total=len(claims))
+    elif mode == "hybrid":
+        matches = search.lookup(text, limit=MAX_LIMIT, floor=WORD_CANDIDATE_FLOOR)
+        embedded = np.isin([match.claim for match in matches], claims)
+        for match, is_embedded in zip(matches, embedded, strict=True):
+            if is_embedded:
                 words[match.claim] = match
             elif match.score >= search.RELEVANCE_FLOOR:
                 # Not embedded yet (a bulk import waiting for `manage.py reindex`): the
@@ -173,9 +197,8 @@ def _rank(
                         passages=match.passages,
                     )
                 )
-    candidates = {int(claims[i]) for i in accepted}
-    for claim in candidates:
-        meaning = max(float(similarity[position[claim]]), 0.0)
+    for claim, meaning in candidates.items():
+        meaning = max(meaning, 0.0)
         word_match = words.get(claim)
         word_score = word_match.score if word_match else 0.0
         matched = (MEANING, WORDS) if word_match else (MEANING,)

@@ -29,6 +29,10 @@ class Embedding(models.Model):
 
     class Meta:
         ordering = ["claim", "citation"]
+        indexes = [
+            # A passage cited by several claims is encoded once: its vector is found by hash.
+            models.Index(fields=["model", "text_sha256"], name="embedding_model_text_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "model"],

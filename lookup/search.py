@@ -513,6 +513,43 @@ def lookup(text: str, *, limit: int = 10, floor: float = RELEVANCE_FLOOR) -> lis
     ]
 
 
+def score_claims(
+    text: str, claims: Iterable[int], *, floor: float = 0.0, total: int | None = None
+) -> dict[int, Match]:
+    """What `lookup` gives each of these claims for `text`, without searching the others.
+
+    For a ranking that has its candidates already (the hybrid lookup's, found by
+    meaning): the same weights and exact scores as `lookup`, for a few claims,
+    in a few queries rather than a search of the whole index. Claims scoring
+    below `floor` (or 0) are left out. `total`: the number of published claims,
+    if the caller knows it (it weighs the terms), so that it is not counted again.
+    """
+    statement = parse_statement(text)
+    terms = statement.terms
+    claims = list(claims)
+    if not terms or not claims:
+        return {}
+    index = search_index()
+    total, frequencies = index.frequencies(terms, total)
+    ranking = _Ranking(term_weights(terms, frequencies, max(total, 1)), statement.parts, floor)
+    ranking.complete(index, terms, claims)
+    scored = [
+        claim for claim in claims if ranking.exact[claim] >= floor and ranking.exact[claim] > 0
+    ]
+    if not scored:
+        return {}
+    claim_snippets, passage_snippets = index.highlights(terms, scored)
+    return {
+        claim: Match(
+            claim=claim,
+            score=ranking.exact[claim],
+            claim_snippet=claim_snippets.get(claim, ""),
+            passages=tuple(passage_snippets.get(claim, ())),
+        )
+        for claim in scored
+    }
+
+
 FREQUENCY_CHUNK = 200
 """Terms counted per query by `lookup_many`."""
 
@@ -714,10 +751,11 @@ class SqliteSearchIndex:
     COLUMNS = ((IN_CLAIM, "claim"), (IN_PASSAGES, "passages"), (IN_NAMES, "names"))
     SEEK_CLAIMS = 200
 
-    def frequencies(self, terms: Sequence[Term]) -> tuple[int, list[int]]:
+    def frequencies(self, terms: Sequence[Term], total: int | None = None) -> tuple[int, list[int]]:
         """The number of claims, and of claims whose text or passages have each term.
 
         A count stops at `frequency_cap()`: beyond, a term's weight is the same.
+        `total`: the number of published claims, when the caller knows it.
         """
         counts = ", ".join(
             "(SELECT count(*) FROM (SELECT 1 FROM claims_search "
@@ -725,8 +763,9 @@ class SqliteSearchIndex:
             for _ in terms
         )
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM claims_claim WHERE status = 'published'")
-            (total,) = cursor.fetchone()
+            if total is None:
+                cursor.execute("SELECT count(*) FROM claims_claim WHERE status = 'published'")
+                (total,) = cursor.fetchone()
             cap = frequency_cap(total)
             params: list[object] = []
             for term in terms:
@@ -839,10 +878,11 @@ class PostgresSearchIndex:
     def _tsquery(self) -> str:
         return f"to_tsquery('{self.CONFIG}', %s)"
 
-    def frequencies(self, terms: Sequence[Term]) -> tuple[int, list[int]]:
+    def frequencies(self, terms: Sequence[Term], total: int | None = None) -> tuple[int, list[int]]:
         """The number of claims, and of claims whose text or passages have each term.
 
         A count stops at `frequency_cap()`: beyond, a term's weight is the same.
+        `total`: the number of published claims, when the caller knows it.
         """
         query = self._tsquery()
         counts = ", ".join(
@@ -851,8 +891,9 @@ class PostgresSearchIndex:
             for _ in terms
         )
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM claims_search")
-            (total,) = cursor.fetchone()
+            if total is None:
+                cursor.execute("SELECT count(*) FROM claims_search")
+                (total,) = cursor.fetchone()
             cap = frequency_cap(total)
             params: list[object] = []
             for term in terms:

@@ -219,6 +219,34 @@ def test_lookup_many_gives_what_lookup_gives_for_each_statement():
     assert [m.matched for ms in together for m in ms] == [m.matched for ms in apart for m in ms]
 
 
+@pytest.mark.parametrize("statement", [REWORDED_SKRIPAL, SKATER, TREATY_IN_OTHER_WORDS])
+def test_scoring_given_claims_gives_what_the_word_lookup_gives_them(statement):
+    found = search.lookup(statement, limit=search.MAX_LIMIT, floor=0.01)
+    assert found
+    others = list(Claim.objects.exclude(pk__in=[m.claim for m in found])[:5])
+    scored = search.score_claims(statement, [m.claim for m in found] + [c.pk for c in others])
+    assert {m.claim: m for m in found} == {m.claim: scored[m.claim] for m in found}
+    # The claims the lookup left out score no more than the last it returned.
+    assert all(scored[c.pk].score <= found[-1].score for c in others if c.pk in scored)
+    floored = search.score_claims(statement, [m.claim for m in found], floor=0.3)
+    assert set(floored) == {m.claim for m in found if m.score >= 0.3}
+
+
+def test_hybrid_scores_only_its_candidates_words_unless_claims_wait_to_be_embedded(
+    monkeypatch,
+):
+    searched = []
+    monkeypatch.setattr(search, "lookup", lambda *a, **k: searched.append(a) or [])
+    first = hybrid.lookup(REWORDED_SKRIPAL)[0]
+    assert searched == []  # every claim is embedded: the candidates' words alone
+    assert first.matched == ("meaning", "words")
+    assert first.words == search.score_claims(REWORDED_SKRIPAL, [first.claim])[first.claim].score
+
+    monkeypatch.setattr(hybrid, "catch_up", lambda: False)  # an import waits for reindex
+    hybrid.lookup(REWORDED_SKRIPAL)
+    assert searched == [(REWORDED_SKRIPAL,)]
+
+
 def test_hybrid_says_words_matched_and_keeps_the_word_snippets():
     first = hybrid.lookup(REWORDED_SKRIPAL)[0]
     assert first.matched == ("meaning", "words")
