@@ -344,7 +344,11 @@ def fill_vectors(engine: str, database_url: str, claims: int) -> dict:
         sys.exit(f"bench/vectors.py failed:\n{result.stderr[-3000:]}")
     seconds = time.perf_counter() - started
     log(f"{engine}: {result.stdout.strip().splitlines()[-1]}")
-    return {"filled": True, "seconds": seconds, "summary": result.stdout.strip().splitlines()[-1]}
+    return {
+        "filled": True,
+        "seconds": seconds,
+        "summary": result.stdout.strip().splitlines()[-1].rstrip("."),
+    }
 
 
 def serve_and_load(engine: str, database_url: str, args) -> dict:
