@@ -190,11 +190,7 @@ class ClaimQuerySet(models.QuerySet):
         claims holds hundreds of these records, and the sources' texts weigh
         megabytes.
         """
-        citations = (
-            Citation.objects.select_related("passage__source", "author")
-            .only(*CITATION_SHOWN_FIELDS)
-            .order_by("passage__source__slug", "passage__start", "id")
-        )
+        citations = Citation.objects.shown()
         return self.prefetch_related("topics", Prefetch("citations", queryset=citations))
 
     def with_validators(self):
@@ -253,6 +249,14 @@ EMBEDDED_IN_CITATION = (
 
 
 class CitationQuerySet(models.QuerySet):
+    def shown(self):
+        """As a claim shows its citations: what it shows of them, in the order it shows them."""
+        return (
+            self.select_related("passage__source", "author")
+            .only(*CITATION_SHOWN_FIELDS)
+            .order_by("passage__source__slug", "passage__start", "id")
+        )
+
     def with_validators(self):
         """Annotate `embedded_version` and `last_modified` (see sources' AuthorQuerySet)."""
         return self.annotate(

@@ -14,11 +14,13 @@ from rest_framework import serializers
 from claims.models import Claim, Stance
 from claims.serializers import (
     CitationSerializer,
+    ClaimRelationRoleSerializer,
     ClaimSerializer,
     PeriodSerializer,
     VerdictSerializer,
+    claim_relations,
 )
-from claims.services import citation_add, claim_create, claim_retract
+from claims.services import citation_add, claim_create, claim_retract, relation_add
 from sources.models import Source
 from sources.serializers import SourceSerializer
 
@@ -101,3 +103,16 @@ def test_a_claim_shows_no_source_text_but_its_summary(corpus):
 def test_sources_and_their_authors_are_represented_as_the_fields_give_them(corpus):
     for source in Source.objects.prefetch_related("authors"):
         assert SourceSerializer(source).data == field_by_field(SourceSerializer(), source)
+
+
+def test_relations_are_represented_as_the_fields_give_them(corpus):
+    skripal, *others = Claim.objects.order_by("pk")[:4]
+    relation_add(subject=others[0], object=skripal, kind="duplicates")
+    relation_add(subject=skripal, object=others[1], kind="refines")
+    relation_add(subject=others[2], object=skripal, kind="contradicts")
+    claim = Claim.objects.with_relations().get(pk=skripal.pk)
+    data = ClaimSerializer(claim).data["relations"]
+    relations = sorted(claim_relations(claim), key=lambda relation: relation[0])
+    instances = [{"id": pk, "role": role, "claim": other} for pk, role, other in relations]
+    assert data == ClaimRelationRoleSerializer(instances, many=True).data
+    assert [relation["role"] for relation in data] == ["duplicated_by", "refines", "contradicts"]
