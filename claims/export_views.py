@@ -57,12 +57,7 @@ def shown_claims(rows: list[dict]) -> Iterator[dict]:
     for claim_id, slug in through.order_by("topic__slug").values_list("claim_id", "topic__slug"):
         topics[claim_id].append(slug)
     citations = defaultdict(list)
-    fields = [
-        *CITATION_FIELDS,
-        *(f"author__{name}" for name in AUTHOR_FIELDS),
-        *(f"passage__{name}" for name in PASSAGE_FIELDS),
-        *(f"passage__source__{name}" for name in SOURCE_FIELDS),
-    ]
+    fields = [*CITATION_FIELDS, *(key for _, key in (*AUTHOR, *PASSAGE, *SOURCE))]
     for row in Citation.objects.shown().filter(claim_id__in=ids).values(*fields):
         citations[row["claim_id"]].append(shown_citation(row))
     relations = defaultdict(list)
@@ -87,24 +82,23 @@ def shown_citation(row: dict) -> SimpleNamespace:
     """A citation's row as CitationSerializer reads a citation with its passage, source, author."""
     author = None
     if row["author_id"] is not None:
-        author = SimpleNamespace(
-            id=row["author_id"],
-            slug=row["author__slug"],
-            name=row["author__name"],
-            kind=row["author__kind"],
-        )
-    source = SimpleNamespace(
-        id=row["passage__source_id"],
-        **{name: row[f"passage__source__{name}"] for name in SOURCE_FIELDS},
-    )
+        author = SimpleNamespace(id=row["author_id"], **{name: row[key] for name, key in AUTHOR})
+    source = SimpleNamespace(id=row["passage__source_id"], **{n: row[k] for n, k in SOURCE})
     passage = SimpleNamespace(
-        id=row["passage_id"],
-        **{name: row[f"passage__{name}"] for name in PASSAGE_FIELDS},
-        source=source,
+        id=row["passage_id"], source=source, **{n: row[k] for n, k in PASSAGE}
     )
-    return SimpleNamespace(
-        **{name: row[name] for name in CITATION_FIELDS}, author=author, passage=passage
+    return SimpleNamespace(author=author, passage=passage, **{n: row[n] for n in CITATION_FIELDS})
+
+
+# Each attribute of the records a citation embeds, with its key in the citation's row.
+AUTHOR, PASSAGE, SOURCE = (
+    [(name, f"{prefix}{name}") for name in names]
+    for prefix, names in (
+        ("author__", AUTHOR_FIELDS),
+        ("passage__", PASSAGE_FIELDS),
+        ("passage__source__", SOURCE_FIELDS),
     )
+)
 
 
 class ClaimExportView(generics.GenericAPIView):

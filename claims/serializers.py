@@ -1,6 +1,7 @@
 """Claims and citations as the API shows and accepts them."""
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from operator import itemgetter
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
@@ -27,8 +28,19 @@ from sources.serializers import (
     day,
 )
 
-# A date-time as the serializers' DateTimeField writes it (ISO 8601 in UTC, `Z`, or None).
-moment = serializers.DateTimeField().to_representation
+
+def moment(value: datetime | None) -> str | None:
+    """A date-time as the serializers' DateTimeField writes it: ISO 8601 in UTC, `Z`, or None.
+
+    The field looks its format and the current time zone up for each value, which was a
+    good part of an export's time; the time zone is UTC here (TIME_ZONE, never activated
+    otherwise), and a naive value is taken as UTC, as the field takes it.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()[:-6] + "Z"
 
 
 class CitationSerializer(serializers.ModelSerializer):

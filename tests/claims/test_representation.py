@@ -6,7 +6,7 @@ the schema documents. These tests hold the two together on every claim of the se
 corpus and on the edge cases it lacks.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from rest_framework import serializers
@@ -19,6 +19,7 @@ from claims.serializers import (
     PeriodSerializer,
     VerdictSerializer,
     claim_relations,
+    moment,
 )
 from claims.services import citation_add, claim_create, claim_retract, relation_add
 from sources.models import Source
@@ -116,3 +117,18 @@ def test_relations_are_represented_as_the_fields_give_them(corpus):
     instances = [{"id": pk, "role": role, "claim": other} for pk, role, other in relations]
     assert data == ClaimRelationRoleSerializer(instances, many=True).data
     assert [relation["role"] for relation in data] == ["duplicated_by", "refines", "contradicts"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2018, 3, 26, 14, 5, 9, 123456, tzinfo=UTC),
+        datetime(2018, 3, 26, 14, 5, 9, tzinfo=UTC),
+        datetime(2018, 3, 26, 23, 30, 0, 1, tzinfo=timezone(timedelta(hours=-2))),
+        datetime(1, 1, 1, 0, 0, tzinfo=UTC),
+        datetime(2018, 3, 26, 14, 5, 9, 500),
+        None,
+    ],
+)
+def test_date_times_are_written_as_the_date_time_field_writes_them(value):
+    assert moment(value) == serializers.DateTimeField().to_representation(value)
