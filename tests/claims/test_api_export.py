@@ -83,6 +83,21 @@ def test_each_line_is_byte_for_byte_the_claims_detail_response(api, corpus, sour
     assert json.loads(by_id[str(others[2].uuid)])["status"] == "retracted"
 
 
+@pytest.mark.parametrize("params", [{}, {"stance": "refutes"}, {"status": "retracted"}])
+def test_small_chunks_of_near_or_scattered_claims_give_the_same_lines(
+    api, corpus, monkeypatch, params
+):
+    """A chunk of close ids is read by their range, a scattered one by its ids: the same lines."""
+    for claim in Claim.objects.order_by("pk")[10:40:3]:
+        claim_retract(claim=claim, reason="Checked again.")
+    whole = b"".join(api.get(reverse("claim-export"), params).streaming_content)
+    monkeypatch.setattr(ClaimExportView, "chunk_size", 7)
+    assert b"".join(api.get(reverse("claim-export"), params).streaming_content) == whole
+    for line in whole.splitlines(keepends=True)[:60]:
+        detail = api.get(reverse("claim-detail", kwargs={"id": json.loads(line)["id"]}))
+        assert line == detail.content + b"\n"
+
+
 def test_the_export_holds_every_listed_claim_once_in_the_order_they_were_stored(api, corpus):
     lines = export(api)
     ids = [line["id"] for line in lines]
