@@ -1,21 +1,18 @@
 """JSON (written by orjson), NDJSON streams, and JSON-LD (by `Accept` or `?format=jsonld`)."""
 
-import json
-
 import orjson
 from django.utils.cache import patch_vary_headers
 from rest_framework import renderers
 from rest_framework.response import Response
-from rest_framework.utils.encoders import JSONEncoder
 
 # orjson writes U+2028 and U+2029 as they are; DRF escapes them (JavaScript could not hold
 # them in a string literal before ES2019), and so does this renderer.
 LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 
 
-def json_line(data) -> str:
-    """One NDJSON line (with its newline): compact JSON, as the JSON renderer writes it."""
-    return json.dumps(data, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":")) + "\n"
+def json_line(data) -> bytes:
+    """One NDJSON line (with its newline): the bytes the JSON renderer writes for `data`."""
+    return JSON.render(data) + b"\n"
 
 
 class JSONRenderer(renderers.JSONRenderer):
@@ -49,6 +46,9 @@ class JSONRenderer(renderers.JSONRenderer):
         return body
 
 
+JSON = JSONRenderer()
+
+
 class NDJSONRenderer(renderers.BaseRenderer):
     """Newline-delimited JSON: one JSON document per line.
 
@@ -63,7 +63,7 @@ class NDJSONRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        return json_line(data).encode(self.charset)
+        return json_line(data)
 
 
 class JSONLDRenderer(JSONRenderer):

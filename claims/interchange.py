@@ -155,11 +155,15 @@ def claim_records(claims=None) -> Iterator[dict]:
     claims = (
         claims.order_by("uuid")
         .select_related("created_by", "reviewed_by")
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.only("slug")))
+        # A list, not the related manager's cache: that built a manager and a query set
+        # for each claim, a good part of the claims' export.
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.only("slug"), to_attr="topic_list")
+        )
     )
     for claim in claims.iterator(chunk_size=CHUNK_SIZE):
         record = {name: to_json(getattr(claim, name)) for name in CLAIM_FIELDS}
-        record["topics"] = sorted(topic.slug for topic in claim.topics.all())
+        record["topics"] = sorted(topic.slug for topic in claim.topic_list)
         record["created_by"] = claim.created_by.get_username() if claim.created_by else None
         record["reviewed_by"] = claim.reviewed_by.get_username() if claim.reviewed_by else None
         yield {"type": "claim", **record}

@@ -101,6 +101,12 @@ class VerdictCounts(NamedTuple):
     refuting_authors: int
 
 
+# The stances as plain strings: counted for every claim of every page, where looking the
+# enum's members up each time was a good part of the count.
+STANCES = tuple(Stance.values)
+SUPPORTS, REFUTES, NEUTRAL = Stance.SUPPORTS.value, Stance.REFUTES.value, Stance.NEUTRAL.value
+
+
 def verdict_counts(citations: Iterable["Citation"]) -> VerdictCounts:
     """The verdict of a claim whose citations are at hand (prefetched with their passages).
 
@@ -109,16 +115,17 @@ def verdict_counts(citations: Iterable["Citation"]) -> VerdictCounts:
     the subqueries' cost of building and running (tests/claims/test_verdict.py holds
     the two together).
     """
-    counts = dict.fromkeys(Stance.values, 0)
-    sources: dict[str, set[int]] = {Stance.SUPPORTS: set(), Stance.REFUTES: set()}
-    authors: dict[str, set[int]] = {Stance.SUPPORTS: set(), Stance.REFUTES: set()}
+    counts = dict.fromkeys(STANCES, 0)
+    sources: dict[str, set[int]] = {SUPPORTS: set(), REFUTES: set()}
+    authors: dict[str, set[int]] = {SUPPORTS: set(), REFUTES: set()}
     for citation in citations:
-        counts[citation.stance] += 1
-        if citation.stance in sources:
-            sources[citation.stance].add(citation.passage.source_id)
+        stance = citation.stance
+        counts[stance] += 1
+        if stance in sources:
+            sources[stance].add(citation.passage.source_id)
             if citation.author_id is not None:
-                authors[citation.stance].add(citation.author_id)
-    supports, refutes = counts[Stance.SUPPORTS], counts[Stance.REFUTES]
+                authors[stance].add(citation.author_id)
+    supports, refutes = counts[SUPPORTS], counts[REFUTES]
     if supports and refutes:
         verdict = Verdict.CONTESTED
     elif supports:
@@ -131,11 +138,11 @@ def verdict_counts(citations: Iterable["Citation"]) -> VerdictCounts:
         verdict.value,
         supports,
         refutes,
-        counts[Stance.NEUTRAL],
-        len(sources[Stance.SUPPORTS]),
-        len(sources[Stance.REFUTES]),
-        len(authors[Stance.SUPPORTS]),
-        len(authors[Stance.REFUTES]),
+        counts[NEUTRAL],
+        len(sources[SUPPORTS]),
+        len(sources[REFUTES]),
+        len(authors[SUPPORTS]),
+        len(authors[REFUTES]),
     )
 
 
@@ -190,11 +197,7 @@ class ClaimQuerySet(models.QuerySet):
         claims holds hundreds of these records, and the sources' texts weigh
         megabytes.
         """
-        citations = (
-            Citation.objects.select_related("passage__source", "author")
-            .only(*CITATION_SHOWN_FIELDS)
-            .order_by("passage__source__slug", "passage__start", "id")
-        )
+        citations = Citation.objects.shown()
         return self.prefetch_related("topics", Prefetch("citations", queryset=citations))
 
     def with_validators(self):
@@ -253,6 +256,14 @@ EMBEDDED_IN_CITATION = (
 
 
 class CitationQuerySet(models.QuerySet):
+    def shown(self):
+        """As a claim shows its citations: what it shows of them, in the order it shows them."""
+        return (
+            self.select_related("passage__source", "author")
+            .only(*CITATION_SHOWN_FIELDS)
+            .order_by("passage__source__slug", "passage__start", "id")
+        )
+
     def with_validators(self):
         """Annotate `embedded_version` and `last_modified` (see sources' AuthorQuerySet)."""
         return self.annotate(

@@ -1,5 +1,9 @@
 """Claims and citations as the API shows and accepts them."""
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from operator import itemgetter
+
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -24,8 +28,19 @@ from sources.serializers import (
     day,
 )
 
-# A date-time as the serializers' DateTimeField writes it (ISO 8601 in UTC, `Z`, or None).
-moment = serializers.DateTimeField().to_representation
+
+def moment(value: datetime | None) -> str | None:
+    """A date-time as the serializers' DateTimeField writes it: ISO 8601 in UTC, `Z`, or None.
+
+    The field looks its format and the current time zone up for each value, which was a
+    good part of an export's time; the time zone is UTC here (TIME_ZONE, never activated
+    otherwise), and a naive value is taken as UTC, as the field takes it.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()[:-6] + "Z"
 
 
 class CitationSerializer(serializers.ModelSerializer):
@@ -127,14 +142,59 @@ class ClaimRelationRoleSerializer(serializers.Serializer):
     claim = ClaimReferenceSerializer(help_text="The claim at the other end.")
 
 
-def claim_relations(claim: Claim) -> list[dict]:
-    """The relations of `claim` in both directions (prefetched by `with_relations()`)."""
-    outgoing = [(r, ROLES[r.kind][0], r.object) for r in claim.relations_from.all()]
-    incoming = [(r, ROLES[r.kind][1], r.subject) for r in claim.relations_to.all()]
+def claim_relations(claim: Claim) -> list[tuple[int, str, Claim]]:
+    """The relations of `claim` in both directions (prefetched by `with_relations()`).
+
+    Each as (relation id, this claim's role, the claim at the other end).
+    """
+    outgoing = [(r.pk, ROLES[r.kind][0], r.object) for r in claim.relations_from.all()]
+    incoming = [(r.pk, ROLES[r.kind][1], r.subject) for r in claim.relations_to.all()]
+    return outgoing + incoming
+
+
+def claim_representation(claim, *, topics: Iterable[str], citations, relations) -> dict:
+    """A claim as the API shows it: ClaimSerializer's fields, built directly.
+
+    The one home of the claim's shape, for model instances (ClaimSerializer) and for
+    the export's rows alike: `claim` has the claim's fields as attributes, `citations`
+    are what CitationSerializer shows (with `passage.source_id` and `author_id`),
+    `relations` are (relation id, role, other claim) as `claim_relations()` gives them.
+    """
+    return {
+        "id": str(claim.uuid),
+        "slug": claim.slug,
+        "text": claim.text,
+        "language": claim.language,
+        "topics": list(topics),
+        "period": claim_period(claim),
+        "status": claim.status,
+        "retraction_reason": claim.retraction_reason,
+        "verdict": verdict_counts(citations)._asdict(),
+        "citations": [CITATION.to_representation(each) for each in citations],
+        "relations": relation_roles(relations),
+        "reviewed_at": moment(claim.reviewed_at),
+        "created_at": moment(claim.created_at),
+        "updated_at": moment(claim.updated_at),
+    }
+
+
+def claim_period(claim) -> dict | None:
+    if claim.period_start is None and claim.period_end is None:
+        return None
+    return {"start": day(claim.period_start), "end": day(claim.period_end)}
+
+
+def relation_roles(relations) -> list[dict]:
+    """ClaimRelationRoleSerializer's fields for (relation id, role, other claim), by id."""
     return [
-        {"id": relation.pk, "role": role, "claim": other}
-        for relation, role, other in sorted(outgoing + incoming, key=lambda row: row[0].pk)
+        {"id": pk, "role": role, "claim": claim_reference(other)}
+        for pk, role, other in sorted(relations, key=itemgetter(0))
     ]
+
+
+def claim_reference(claim) -> dict:
+    """ClaimReferenceSerializer's fields, built directly."""
+    return {"id": str(claim.uuid), "slug": claim.slug, "text": claim.text, "status": claim.status}
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -168,29 +228,16 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def to_representation(self, claim: Claim) -> dict:
         """The declared fields' values, built directly (see CitationSerializer)."""
-        citations = claim.citations.all()
-        return {
-            "id": str(claim.uuid),
-            "slug": claim.slug,
-            "text": claim.text,
-            "language": claim.language,
-            "topics": [topic.slug for topic in claim.topics.all()],
-            "period": self.get_period(claim),
-            "status": claim.status,
-            "retraction_reason": claim.retraction_reason,
-            "verdict": verdict_counts(citations)._asdict(),
-            "citations": [CITATION.to_representation(each) for each in citations],
-            "relations": self.get_relations(claim),
-            "reviewed_at": moment(claim.reviewed_at),
-            "created_at": moment(claim.created_at),
-            "updated_at": moment(claim.updated_at),
-        }
+        return claim_representation(
+            claim,
+            topics=[topic.slug for topic in claim.topics.all()],
+            citations=claim.citations.all(),
+            relations=claim_relations(claim),
+        )
 
     @extend_schema_field(PeriodSerializer(allow_null=True))
     def get_period(self, claim: Claim) -> dict | None:
-        if claim.period_start is None and claim.period_end is None:
-            return None
-        return {"start": day(claim.period_start), "end": day(claim.period_end)}
+        return claim_period(claim)
 
     @extend_schema_field(VerdictSerializer)
     def get_verdict(self, claim: Claim) -> dict:
@@ -199,7 +246,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClaimRelationRoleSerializer(many=True))
     def get_relations(self, claim: Claim) -> list[dict]:
-        return ClaimRelationRoleSerializer(claim_relations(claim), many=True).data
+        return relation_roles(claim_relations(claim))
 
 
 CITATION = CitationSerializer()

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -10,12 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.export_views import ClaimExportView
-from claims.models import Claim
-from claims.services import claim_retract
+from claims.models import Claim, Stance
+from claims.services import citation_add, claim_create, claim_retract, relation_add
 
 pytestmark = pytest.mark.django_db
 
 SKRIPAL = "japan-did-not-expel-russian-diplomats-after-skripal"
+SUPPORTING = "Within the G7, Japan was the only country not to expel Russian diplomats"
 
 
 def export(api, params=None, **headers):
@@ -43,6 +45,57 @@ def test_each_line_is_the_claim_as_its_own_address_shows_it(api, corpus):
     assert lines
     for line in lines:
         assert line == api.get(reverse("claim-detail", kwargs={"id": line["id"]})).json()
+
+
+def test_each_line_is_byte_for_byte_the_claims_detail_response(api, corpus, source):
+    """Lines are built from rows, not models: every part of a claim is held to its detail."""
+    skripal = Claim.objects.get(slug=SKRIPAL)
+    odd = claim_create(
+        text="Japan\u2028kept its diplomats home \u2014 \u201calone\u201d\u2029in the G7.",
+        topics=["skripal", "japan-russia"],
+        period_end=date(2018, 4, 30),
+    )
+    citation_add(claim=odd, source=source, quote=SUPPORTING, stance=Stance.REFUTES, author=None)
+    citation_add(claim=odd, source=source, quote=SUPPORTING[:30], stance=Stance.SUPPORTS)
+    others = list(Claim.objects.exclude(pk__in=[skripal.pk, odd.pk]).order_by("pk")[:3])
+    relation_add(subject=odd, object=skripal, kind="duplicates")
+    relation_add(subject=others[0], object=odd, kind="refines")
+    relation_add(subject=skripal, object=others[1], kind="contradicts")
+    claim_retract(claim=others[2], reason="Checked again.")
+    shown = {odd.pk, skripal.pk, *(claim.pk for claim in others)}
+
+    response = api.get(reverse("claim-export"), {"status": "retracted"})
+    lines = b"".join(response.streaming_content).splitlines(keepends=True)
+    response = api.get(reverse("claim-export"))
+    lines += b"".join(response.streaming_content).splitlines(keepends=True)
+    by_id = {json.loads(line)["id"]: line for line in lines}
+    assert {str(claim.uuid) for claim in Claim.objects.filter(pk__in=shown)} <= set(by_id)
+    for line in lines:
+        detail = api.get(reverse("claim-detail", kwargs={"id": json.loads(line)["id"]}))
+        assert line == detail.content + b"\n"
+    odd_line = json.loads(by_id[str(odd.uuid)])
+    assert b"\\u2028" in by_id[str(odd.uuid)]  # escaped, as in the JSON responses
+    assert odd_line["period"] == {"start": None, "end": "2018-04-30"}
+    assert odd_line["topics"] == ["japan-russia", "skripal"]
+    assert odd_line["verdict"]["verdict"] == "contested"
+    assert None in [citation["author"] for citation in odd_line["citations"]]
+    assert [relation["role"] for relation in odd_line["relations"]] == ["duplicates", "refined_by"]
+    assert json.loads(by_id[str(others[2].uuid)])["status"] == "retracted"
+
+
+@pytest.mark.parametrize("params", [{}, {"stance": "refutes"}, {"status": "retracted"}])
+def test_small_chunks_of_near_or_scattered_claims_give_the_same_lines(
+    api, corpus, monkeypatch, params
+):
+    """A chunk of close ids is read by their range, a scattered one by its ids: the same lines."""
+    for claim in Claim.objects.order_by("pk")[10:40:3]:
+        claim_retract(claim=claim, reason="Checked again.")
+    whole = b"".join(api.get(reverse("claim-export"), params).streaming_content)
+    monkeypatch.setattr(ClaimExportView, "chunk_size", 7)
+    assert b"".join(api.get(reverse("claim-export"), params).streaming_content) == whole
+    for line in whole.splitlines(keepends=True)[:60]:
+        detail = api.get(reverse("claim-detail", kwargs={"id": json.loads(line)["id"]}))
+        assert line == detail.content + b"\n"
 
 
 def test_the_export_holds_every_listed_claim_once_in_the_order_they_were_stored(api, corpus):

@@ -6,7 +6,7 @@ the schema documents. These tests hold the two together on every claim of the se
 corpus and on the edge cases it lacks.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from rest_framework import serializers
@@ -14,11 +14,14 @@ from rest_framework import serializers
 from claims.models import Claim, Stance
 from claims.serializers import (
     CitationSerializer,
+    ClaimRelationRoleSerializer,
     ClaimSerializer,
     PeriodSerializer,
     VerdictSerializer,
+    claim_relations,
+    moment,
 )
-from claims.services import citation_add, claim_create, claim_retract
+from claims.services import citation_add, claim_create, claim_retract, relation_add
 from sources.models import Source
 from sources.serializers import SourceSerializer
 
@@ -101,3 +104,31 @@ def test_a_claim_shows_no_source_text_but_its_summary(corpus):
 def test_sources_and_their_authors_are_represented_as_the_fields_give_them(corpus):
     for source in Source.objects.prefetch_related("authors"):
         assert SourceSerializer(source).data == field_by_field(SourceSerializer(), source)
+
+
+def test_relations_are_represented_as_the_fields_give_them(corpus):
+    skripal, *others = Claim.objects.order_by("pk")[:4]
+    relation_add(subject=others[0], object=skripal, kind="duplicates")
+    relation_add(subject=skripal, object=others[1], kind="refines")
+    relation_add(subject=others[2], object=skripal, kind="contradicts")
+    claim = Claim.objects.with_relations().get(pk=skripal.pk)
+    data = ClaimSerializer(claim).data["relations"]
+    relations = sorted(claim_relations(claim), key=lambda relation: relation[0])
+    instances = [{"id": pk, "role": role, "claim": other} for pk, role, other in relations]
+    assert data == ClaimRelationRoleSerializer(instances, many=True).data
+    assert [relation["role"] for relation in data] == ["duplicated_by", "refines", "contradicts"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2018, 3, 26, 14, 5, 9, 123456, tzinfo=UTC),
+        datetime(2018, 3, 26, 14, 5, 9, tzinfo=UTC),
+        datetime(2018, 3, 26, 23, 30, 0, 1, tzinfo=timezone(timedelta(hours=-2))),
+        datetime(1, 1, 1, 0, 0, tzinfo=UTC),
+        datetime(2018, 3, 26, 14, 5, 9, 500),
+        None,
+    ],
+)
+def test_date_times_are_written_as_the_date_time_field_writes_them(value):
+    assert moment(value) == serializers.DateTimeField().to_representation(value)
