@@ -11,9 +11,10 @@ Texts, all checked whole:
 
 Each is checked --repeat times after a warm-up, in-process, three ways:
 
-- sentences: `lookup.documents.check_document()`, reading each word's claims once
-  for the whole text (`lookup.search.lookup_many`), as the endpoint does;
-- per sentence: the same sentences, each looked up with `lookup.search.lookup()`
+- sentences: `lookup.documents.check_document()`, encoding every sentence in one
+  batch and searching the index once for all (`lookup.hybrid.lookup_many`), as the
+  endpoint does;
+- per sentence: the same sentences, each looked up with `lookup.hybrid.lookup()`
   (what the endpoint would cost without `lookup_many`);
 - api: the whole view — the first, plus loading the claims and the JSON.
 
@@ -91,7 +92,7 @@ def main() -> None:
 
     from claims.models import Claim
     from lookup.documents import check_document, checked_spans, is_checkable
-    from lookup.search import lookup
+    from lookup.hybrid import lookup
     from lookup.views import DocumentCheckView
 
     factory = APIRequestFactory()

@@ -267,14 +267,6 @@ def test_sentences_come_best_first_with_the_lookups_claims_scores_and_highlights
         assert result["matches"] == looked_up
 
 
-def test_matches_of_the_document_equal_a_lookup_of_each_sentence(corpus):
-    text = corpus[DIPLOMAT].text
-    statements = [text[start:end] for start, end in checked_spans(text)]
-    expected = [search.lookup(statement, limit=5) for statement in statements]
-    assert search.lookup_many(statements, limit=5) == expected
-    assert sum(map(bool, expected)) > 40
-
-
 def test_a_sentence_sharing_fewer_than_three_words_with_any_claim_matches_nothing(api, corpus):
     sentence = "Create a new string object from the given object."
     assert search.lookup(sentence)  # a statement typed into the lookup: its best guesses
