@@ -38,6 +38,8 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256
 """Word pieces read from a text, [CLS] and [SEP] included (the model's max_seq_length)."""
 BATCH_SIZE = 32
+PAD_SLACK = 8
+"""Tokens a batch may grow beyond twice its shortest text before a new batch starts."""
 
 
 @dataclass(frozen=True)
@@ -213,11 +215,19 @@ class Encoder:
             return vectors
         encodings = self.tokenizer.encode_batch(list(texts))
         ids = [encoding.ids for encoding in encodings]
-        # Texts of similar length batched together waste little on padding.
+        # Texts of similar length batched together waste little on padding: a batch
+        # ends at `batch_size` texts or where a text is much longer than its first
+        # (a paragraph is not padded to with its own short sentences).
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            vectors[chunk] = self._forward([ids[i] for i in chunk])
+        chunk: list[int] = []
+        for i in order:
+            if chunk and (
+                len(chunk) == batch_size or len(ids[i]) > 2 * len(ids[chunk[0]]) + PAD_SLACK
+            ):
+                vectors[chunk] = self._forward([ids[j] for j in chunk])
+                chunk = []
+            chunk.append(i)
+        vectors[chunk] = self._forward([ids[j] for j in chunk])
         return vectors
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
