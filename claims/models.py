@@ -186,16 +186,21 @@ class ClaimQuerySet(models.QuerySet):
     def with_citations(self):
         """Prefetch topics and citations with their passage, source and author.
 
-        Only the fields a claim shows of them are read (ClaimSerializer): a page of
-        claims holds hundreds of these records, and the sources' texts weigh
-        megabytes.
+        As lists, `shown_topics` and `shown_citations` (in the order a claim shows
+        them): a prefetch into `topics` or `citations` would build a filtered query
+        set for each claim, most of a page's cost. Only the fields a claim shows of
+        them are read (ClaimSerializer): a page of claims holds hundreds of these
+        records, and the sources' texts weigh megabytes.
         """
         citations = (
             Citation.objects.select_related("passage__source", "author")
             .only(*CITATION_SHOWN_FIELDS)
             .order_by("passage__source__slug", "passage__start", "id")
         )
-        return self.prefetch_related("topics", Prefetch("citations", queryset=citations))
+        return self.prefetch_related(
+            Prefetch("topics", to_attr="shown_topics"),
+            Prefetch("citations", queryset=citations, to_attr="shown_citations"),
+        )
 
     def with_validators(self):
         """Annotate `embedded_version` and `last_modified` (see sources' AuthorQuerySet).
@@ -227,10 +232,21 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def with_relations(self):
-        """Prefetch the claim's relations in both directions, with the claims at their other end."""
+        """Prefetch the claim's relations in both directions, with the claims at their other end.
+
+        As lists (see `with_citations()`): `shown_relations_from`, `shown_relations_to`.
+        """
         return self.prefetch_related(
-            Prefetch("relations_from", queryset=ClaimRelation.objects.select_related("object")),
-            Prefetch("relations_to", queryset=ClaimRelation.objects.select_related("subject")),
+            Prefetch(
+                "relations_from",
+                queryset=ClaimRelation.objects.select_related("object"),
+                to_attr="shown_relations_from",
+            ),
+            Prefetch(
+                "relations_to",
+                queryset=ClaimRelation.objects.select_related("subject"),
+                to_attr="shown_relations_to",
+            ),
         )
 
 
