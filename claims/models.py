@@ -1,5 +1,6 @@
 """Claims and the citations that tie each claim to the passages that speak to it."""
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     F,
     Max,
     OuterRef,
@@ -209,27 +211,7 @@ class ClaimQuerySet(models.QuerySet):
         with their passages, sources and authors, whose own changes do not: their
         versions are added up, and their latest change counts as the claim's.
         """
-        citations = Citation.objects.filter(claim=OuterRef("pk")).order_by().values("claim")
-        cited_authors = Citation.objects.filter(claim=OuterRef(OuterRef("pk"))).values("author")
-        return self.annotate(
-            embedded_version=Coalesce(
-                Subquery(citations.annotate(total=Sum(EMBEDDED_IN_CITATION)).values("total")), 0
-            )
-            + related_claims("version", Sum, 0),
-            last_modified=Greatest(
-                "updated_at",
-                Coalesce(
-                    Subquery(
-                        citations.annotate(latest=Max("passage__source__updated_at")).values(
-                            "latest"
-                        )
-                    ),
-                    "updated_at",
-                ),
-                Coalesce(authors_last_changed(Q(id__in=cited_authors)), "updated_at"),
-                related_claims("updated_at", Max, "updated_at"),
-            ),
-        )
+        return self.annotate(**claim_validators())
 
     def with_relations(self):
         """Prefetch the claim's relations in both directions, with the claims at their other end.
@@ -248,6 +230,35 @@ class ClaimQuerySet(models.QuerySet):
                 to_attr="shown_relations_to",
             ),
         )
+
+
+@functools.cache
+def claim_validators() -> dict[str, Expression]:
+    """The expressions of `ClaimQuerySet.with_validators()`, built once per process.
+
+    Building them (six subqueries) cost more than running them; a query set that
+    is annotated with them resolves copies, against its own tables, and leaves these
+    as they are.
+    """
+    citations = Citation.objects.filter(claim=OuterRef("pk")).order_by().values("claim")
+    cited_authors = Citation.objects.filter(claim=OuterRef(OuterRef("pk"))).values("author")
+    return {
+        "embedded_version": Coalesce(
+            Subquery(citations.annotate(total=Sum(EMBEDDED_IN_CITATION)).values("total")), 0
+        )
+        + related_claims("version", Sum, 0),
+        "last_modified": Greatest(
+            "updated_at",
+            Coalesce(
+                Subquery(
+                    citations.annotate(latest=Max("passage__source__updated_at")).values("latest")
+                ),
+                "updated_at",
+            ),
+            Coalesce(authors_last_changed(Q(id__in=cited_authors)), "updated_at"),
+            related_claims("updated_at", Max, "updated_at"),
+        ),
+    }
 
 
 # What a claim shows of its citations, their passages, sources and authors.
