@@ -24,14 +24,17 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
+from rest_framework.generics import get_object_or_404
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from api.errors import PreconditionRequired, etag
+from api.filters import filters_asked
 
 ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
 # A gzipped response's ETag ends with this, inside the quotes: it stays strong (If-Match
@@ -138,6 +141,11 @@ class VersionedMixin:
     def expected(self) -> frozenset[int] | None:
         return expected_versions(self.request)
 
+    def filter_queryset(self, queryset):
+        if not filters_asked(self.request, self):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def represent(self, record) -> dict:
         serializer_class = self.output_serializer_class or self.get_serializer_class()
         return serializer_class(record, context=self.get_serializer_context()).data
@@ -188,14 +196,24 @@ class VersionedMixin:
         )
 
     def retrieve(self, request, *args, **kwargs):
-        # Validators are read before the record: a write in between leaves an ETag older
-        # than the body, so the next conditional read gets the newer body, never a wrong 304.
-        validators = self.record_validators()
-        if validators is not None and (response := self.not_modified(validators)):
+        # One query reads the record with its validators; what it embeds is read after
+        # the 304 check (none for a 304). A write in between leaves an ETag older than the
+        # body, so the next conditional read gets the newer body, never a wrong 304.
+        queryset = self.filter_queryset(self.get_queryset())
+        embedded = queryset._prefetch_related_lookups
+        field = self.lookup_url_kwarg or self.lookup_field
+        record = get_object_or_404(
+            queryset.prefetch_related(None).with_validators(),
+            **{self.lookup_field: self.kwargs[field]},
+        )
+        self.check_object_permissions(request, record)
+        validators = Validators.of_record(
+            record.version, record.embedded_version, record.last_modified
+        )
+        if response := self.not_modified(validators):
             return response
-        record = self.get_object()
-        headers = self.conditional_headers(validators) if validators else {"ETag": etag(record)}
-        return Response(self.represent(record), headers=headers)
+        prefetch_related_objects([record], *embedded)
+        return Response(self.represent(record), headers=self.conditional_headers(validators))
 
     def list_last_modified(self):
         """An expression for a list's Last-Modified, or None: lists of this kind have none."""

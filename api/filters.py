@@ -5,6 +5,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
+from rest_framework.settings import api_settings
 
 MAX_ORDERING_LENGTH = 200
 EMPTY_VALUE = "Give a value, or leave the parameter out."
@@ -41,6 +42,35 @@ class FilterBackend(DjangoFilterBackend):
         if filterset_class is not None:
             refuse_empty(request, filterset_class.base_filters)
         return super().filter_queryset(request, queryset, view)
+
+
+# Query parameters that pagination and content negotiation read, and no filter does.
+PAGINATION_PARAMETERS = (
+    "cursor_query_param",
+    "page_size_query_param",
+    "page_query_param",
+    "limit_query_param",
+    "offset_query_param",
+)
+
+
+def filters_asked(request, view) -> bool:
+    """Whether the view's filter backends could change its queryset for this request.
+
+    This API's backends (FilterBackend, OrderingFilter) leave a queryset as it is
+    when the query string names none of their parameters and the view has no
+    default ordering: then building a filterset and its form, for a claim's detail
+    or a plain page, is skipped. Any other backend always runs.
+    """
+    backends = getattr(view, "filter_backends", ())
+    if not all(issubclass(backend, FilterBackend | OrderingFilter) for backend in backends):
+        return True
+    if getattr(view, "ordering", None) is not None:
+        return True
+    others = {api_settings.URL_FORMAT_OVERRIDE}
+    paginator = getattr(view, "paginator", None)
+    others.update(getattr(paginator, name, None) for name in PAGINATION_PARAMETERS)
+    return not others.issuperset(request.query_params)
 
 
 class TextFilter(django_filters.CharFilter):

@@ -1,5 +1,6 @@
 """Claims and the citations that tie each claim to the passages that speak to it."""
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     F,
     Max,
     OuterRef,
@@ -193,12 +195,17 @@ class ClaimQuerySet(models.QuerySet):
     def with_citations(self):
         """Prefetch topics and citations with their passage, source and author.
 
-        Only the fields a claim shows of them are read (ClaimSerializer): a page of
-        claims holds hundreds of these records, and the sources' texts weigh
-        megabytes.
+        As lists, `shown_topics` and `shown_citations` (in the order a claim shows
+        them): a prefetch into `topics` or `citations` would build a filtered query
+        set for each claim, most of a page's cost. Only the fields a claim shows of
+        them are read (ClaimSerializer): a page of claims holds hundreds of these
+        records, and the sources' texts weigh megabytes.
         """
         citations = Citation.objects.shown()
-        return self.prefetch_related("topics", Prefetch("citations", queryset=citations))
+        return self.prefetch_related(
+            Prefetch("topics", to_attr="shown_topics"),
+            Prefetch("citations", queryset=citations, to_attr="shown_citations"),
+        )
 
     def with_validators(self):
         """Annotate `embedded_version` and `last_modified` (see sources' AuthorQuerySet).
@@ -207,34 +214,54 @@ class ClaimQuerySet(models.QuerySet):
         with their passages, sources and authors, whose own changes do not: their
         versions are added up, and their latest change counts as the claim's.
         """
-        citations = Citation.objects.filter(claim=OuterRef("pk")).order_by().values("claim")
-        cited_authors = Citation.objects.filter(claim=OuterRef(OuterRef("pk"))).values("author")
-        return self.annotate(
-            embedded_version=Coalesce(
-                Subquery(citations.annotate(total=Sum(EMBEDDED_IN_CITATION)).values("total")), 0
-            )
-            + related_claims("version", Sum, 0),
-            last_modified=Greatest(
-                "updated_at",
-                Coalesce(
-                    Subquery(
-                        citations.annotate(latest=Max("passage__source__updated_at")).values(
-                            "latest"
-                        )
-                    ),
-                    "updated_at",
-                ),
-                Coalesce(authors_last_changed(Q(id__in=cited_authors)), "updated_at"),
-                related_claims("updated_at", Max, "updated_at"),
+        return self.annotate(**claim_validators())
+
+    def with_relations(self):
+        """Prefetch the claim's relations in both directions, with the claims at their other end.
+
+        As lists (see `with_citations()`): `shown_relations_from`, `shown_relations_to`.
+        """
+        return self.prefetch_related(
+            Prefetch(
+                "relations_from",
+                queryset=ClaimRelation.objects.select_related("object"),
+                to_attr="shown_relations_from",
+            ),
+            Prefetch(
+                "relations_to",
+                queryset=ClaimRelation.objects.select_related("subject"),
+                to_attr="shown_relations_to",
             ),
         )
 
-    def with_relations(self):
-        """Prefetch the claim's relations in both directions, with the claims at their other end."""
-        return self.prefetch_related(
-            Prefetch("relations_from", queryset=ClaimRelation.objects.select_related("object")),
-            Prefetch("relations_to", queryset=ClaimRelation.objects.select_related("subject")),
+
+@functools.cache
+def claim_validators() -> dict[str, Expression]:
+    """The expressions of `ClaimQuerySet.with_validators()`, built once per process.
+
+    Building them (six subqueries) cost more than running them; a query set that
+    is annotated with them resolves copies, against its own tables, and leaves these
+    as they are.
+    """
+    citations = Citation.objects.filter(claim=OuterRef("pk")).order_by().values("claim")
+    cited_authors = Citation.objects.filter(claim=OuterRef(OuterRef("pk"))).values("author")
+    return {
+        "embedded_version": Coalesce(
+            Subquery(citations.annotate(total=Sum(EMBEDDED_IN_CITATION)).values("total")), 0
         )
+        + related_claims("version", Sum, 0),
+        "last_modified": Greatest(
+            "updated_at",
+            Coalesce(
+                Subquery(
+                    citations.annotate(latest=Max("passage__source__updated_at")).values("latest")
+                ),
+                "updated_at",
+            ),
+            Coalesce(authors_last_changed(Q(id__in=cited_authors)), "updated_at"),
+            related_claims("updated_at", Max, "updated_at"),
+        ),
+    }
 
 
 # What a claim shows of its citations, their passages, sources and authors.

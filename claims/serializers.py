@@ -147,8 +147,8 @@ def claim_relations(claim: Claim) -> list[tuple[int, str, Claim]]:
 
     Each as (relation id, this claim's role, the claim at the other end).
     """
-    outgoing = [(r.pk, ROLES[r.kind][0], r.object) for r in claim.relations_from.all()]
-    incoming = [(r.pk, ROLES[r.kind][1], r.subject) for r in claim.relations_to.all()]
+    outgoing = [(r.pk, ROLES[r.kind][0], r.object) for r in claim.shown_relations_from]
+    incoming = [(r.pk, ROLES[r.kind][1], r.subject) for r in claim.shown_relations_to]
     return outgoing + incoming
 
 
@@ -227,11 +227,15 @@ class ClaimSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, claim: Claim) -> dict:
-        """The declared fields' values, built directly (see CitationSerializer)."""
+        """The declared fields' values, built directly (see CitationSerializer).
+
+        The claim comes with its citations, topics and relations prefetched
+        (`Claim.objects.with_citations().with_relations()`).
+        """
         return claim_representation(
             claim,
-            topics=[topic.slug for topic in claim.topics.all()],
-            citations=claim.citations.all(),
+            topics=[topic.slug for topic in claim.shown_topics],
+            citations=claim.shown_citations,
             relations=claim_relations(claim),
         )
 
@@ -242,7 +246,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     @extend_schema_field(VerdictSerializer)
     def get_verdict(self, claim: Claim) -> dict:
         # From the citations shown beside it (prefetched by `with_citations()`): no query.
-        return verdict_counts(claim.citations.all())._asdict()
+        return verdict_counts(claim.shown_citations)._asdict()
 
     @extend_schema_field(ClaimRelationRoleSerializer(many=True))
     def get_relations(self, claim: Claim) -> list[dict]:

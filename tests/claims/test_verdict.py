@@ -106,7 +106,7 @@ def test_verdicts_counted_in_memory_are_those_the_database_derives(source, corpu
     claims = list(Claim.objects.with_verdict().with_citations())
     assert {claim.verdict for claim in claims} == set(Verdict.values)
     for claim in claims:
-        assert verdict_counts(claim.citations.all()) == (
+        assert verdict_counts(claim.shown_citations) == (
             claim.verdict,
             claim.supports_count,
             claim.refutes_count,
