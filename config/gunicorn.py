@@ -9,6 +9,13 @@ wsgi_app = "config.wsgi:application"
 
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * (os.cpu_count() or 1) + 1, 9))
 
+# Threaded workers, one request at a time each (as sync workers): their main thread
+# tells gunicorn they are alive while a request runs, so the timeout (30 s) stops a
+# hung worker, not a long streamed response (the NDJSON export of a large database,
+# which a sync worker is killed in the middle of).
+worker_class = "gthread"
+threads = 1
+
 # Gunicorn answers a request line longer than its limit (at most 8190 bytes) with a
 # plain-text 400 of its own. With no limit the request reaches Django, which answers
 # with the API's JSON error (a statement too long for a query string is a 400 that
