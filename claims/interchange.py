@@ -837,7 +837,8 @@ class Writer:
                 passages_at([(v["source"], v["start"], v["end"]) for v in values])
             )
         elif kind == "citation":
-            claims = {v["claim"] for v in values}
+            # The claims this import created have no citations but the ones it adds.
+            claims = {v["claim"] for v in values if str(v["claim"]) not in self.created_claims}
             records = citation_records(Citation.objects.filter(claim__uuid__in=claims))
         else:
             keys = [natural_key(kind, v) for v in values]
