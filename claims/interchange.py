@@ -997,7 +997,16 @@ class Writer:
 
 
 # Field types whose Python values the database driver does not take as they are.
-PREPARED_TYPES = {"DateField", "DateTimeField", "UUIDField", "JSONField", "DecimalField"}
+PREPARED_TYPES = {"DateField", "DateTimeField", "UUIDField", "DecimalField"}
+
+
+def db_value(field):
+    """The database's form of a value of the field's Python type (parsed and checked already)."""
+    if field.get_internal_type() == "JSONField":
+        return partial(field.get_db_prep_save, connection=connection)  # None is SQL NULL
+    if field.get_internal_type() in PREPARED_TYPES:
+        return partial(field.get_db_prep_value, connection=connection, prepared=True)
+    return None
 
 
 def insert_rows(model: type[Model], rows: list[dict]) -> int:
@@ -1012,12 +1021,7 @@ def insert_rows(model: type[Model], rows: list[dict]) -> int:
         return 0
     names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
-    prepare = [
-        partial(field.get_db_prep_save, connection=connection)
-        if field.get_internal_type() in PREPARED_TYPES
-        else None
-        for field in fields
-    ]
+    prepare = [db_value(field) for field in fields]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
