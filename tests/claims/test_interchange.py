@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
+from collections import Counter
 from datetime import date
 from io import StringIO
 
@@ -16,7 +18,7 @@ from django.db import connection
 from django.urls import reverse
 
 from claims.interchange import Writer, export_lines, import_file
-from claims.models import Citation, Claim, CorpusRecord, Topic
+from claims.models import Change, Citation, Claim, CorpusRecord, Topic
 from claims.services import (
     claim_create,
     claim_publish,
@@ -207,6 +209,50 @@ def test_an_imported_claim_is_found_by_the_lookup(records, tmp_path, api):
     response = api.get(reverse("claim-lookup"), {"q": "Japan chose a side in the new cold war"})
     assert response.status_code == 200
     assert response.json()["results"][0]["claim"]["id"] == str(records["quoted"].uuid)
+
+
+def test_an_import_writes_one_created_change_per_record_it_creates(records, tmp_path):
+    text = export()
+    empty_database()
+    last = Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    import_text(text, tmp_path)
+    created = Change.objects.filter(id__gt=last)
+    assert set(created.values_list("operation", flat=True)) == {"created"}
+    assert Counter(created.values_list("kind", flat=True)) == {
+        "author": Author.objects.count(),
+        "source": Source.objects.count(),
+        "passage": Passage.objects.count(),
+        "claim": Claim.objects.count(),
+        "citation": Citation.objects.count(),
+    }
+    claims = created.filter(kind="claim").values_list("object_id", flat=True)
+    assert {uuid.UUID(object_id) for object_id in claims} == set(
+        Claim.objects.values_list("uuid", flat=True)
+    )
+
+
+def word_index() -> set[int]:
+    """The ids of the claims in the lookup's word index (claims/migrations/0002)."""
+    column = "claim_id" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM claims_search")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_an_import_indexes_its_published_claims_and_leaves_the_index_triggers_in_place(
+    records, tmp_path
+):
+    text = export()
+    empty_database()
+    import_text(text, tmp_path)
+    assert word_index() == set(Claim.objects.published().values_list("pk", flat=True))
+    source = Source.objects.get(slug="anonymous-comment")
+    written = claim_create(
+        text="A commenter wrote about Moscow in Cyrillic.",
+        status="published",
+        citations=[{"source": source, "quote": "«Мирного договора нет»", "stance": "supports"}],
+    )
+    assert written.pk in word_index()
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(records, tmp_path):
