@@ -115,7 +115,7 @@ def test_relations_are_represented_as_the_fields_give_them(corpus):
     relation_add(subject=others[0], object=skripal, kind="duplicates")
     relation_add(subject=skripal, object=others[1], kind="refines")
     relation_add(subject=others[2], object=skripal, kind="contradicts")
-    claim = Claim.objects.with_relations().get(pk=skripal.pk)
+    claim = Claim.objects.with_citations().with_relations().get(pk=skripal.pk)
     data = ClaimSerializer(claim).data["relations"]
     relations = sorted(claim_relations(claim), key=lambda relation: relation[0])
     instances = [{"id": pk, "role": role, "claim": other} for pk, role, other in relations]
