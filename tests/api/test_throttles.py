@@ -69,6 +69,9 @@ def status_of_held_request(held: socket.socket) -> int:
 
 def test_two_gunicorn_workers_count_one_client_together(database_url, tmp_path, cache_env):
     env = served_env(database_url, tmp_path, DJANGO_THROTTLE_ANON="3/hour", **cache_env)
+    # Sync workers here (config/gunicorn.py's are threaded): a sync worker waits on a
+    # request whose headers are not finished, so the two processes surely serve one each.
+    env["GUNICORN_CMD_ARGS"] = "--worker-class sync"
     with gunicorn(env=env, tmp_dir=tmp_path, workers=2) as served:
         url = f"{served.url}/api/v1/authors/"
         # A request whose headers are not finished yet keeps one (sync) worker waiting on
