@@ -59,7 +59,8 @@ def main() -> None:
     encoder = get_encoder()
     index = current_index()
     print(
-        f"{encoder.model_id}: {len(index.matrix)} vectors of {len(index.claims)} claims; "
+        f"{encoder.model_id}: {len(index.rows)} vectors ({len(index.matrix)} distinct texts) "
+        f"of {len(index.claims)} claims; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(f"short statements: {len(short)}, mean {statistics.mean(map(len, short)):.0f} chars")

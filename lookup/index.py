@@ -21,10 +21,11 @@ Staying right
     claim whose rows are missing or stale.
 
 Search
-    Each process holds the model's vectors as one float32 matrix (rows grouped
-    by claim), reloaded when IndexState.generation moves. A statement's vector
-    times the matrix gives every row's cosine similarity; the maximum per
-    claim ranks them. Brute force: exact, and fast enough to ~10^5 claims
+    Each process holds the model's vectors as one float32 matrix, one row per
+    distinct text (a passage cited by many claims is one row), reloaded when
+    IndexState.generation moves. A statement's vector times the matrix gives
+    every text's cosine similarity, spread to the claims that have the text;
+    the maximum per claim ranks them. Brute force: exact, and fast enough to ~10^5 claims
     (docs/lookup.md has the numbers and what to do at 10^6).
 """
 
@@ -330,39 +331,56 @@ def embedding_findings(
 
 @dataclass(frozen=True)
 class VectorIndex:
-    """The vectors of one model, as one matrix whose rows are grouped by claim."""
+    """The vectors of one model: each distinct text's vector once, and the rows of each claim.
+
+    A passage cited by many claims, or two claims of the same text, is one vector:
+    the product with a statement is computed once per distinct text, then spread
+    to the rows (claim, text) that have it.
+    """
 
     generation: int
-    matrix: np.ndarray  # (rows, dimensions) float32
+    matrix: np.ndarray  # (distinct texts, dimensions) float32
+    rows: np.ndarray  # (rows,) the matrix row of each (claim, text) row, grouped by claim
     claims: np.ndarray  # (claims,) the claim of each group
     starts: np.ndarray  # (claims,) the first row of each group
 
     @classmethod
     def load(cls, model: str, generation: int) -> VectorIndex:
-        rows = (
+        embeddings = (
             Embedding.objects.filter(model=model, claim__status=Claim.Status.PUBLISHED)
             .order_by("claim_id", "pk")
-            .values_list("claim_id", "vector")
+            .values_list("claim_id", "text_sha256", "vector")
         )
         claim_of_row: list[int] = []
+        row_of_text: dict[str, int] = {}
+        rows: list[int] = []
         buffers: list[bytes] = []
-        for claim, vector in rows.iterator(chunk_size=2000):
+        for claim, sha, vector in embeddings.iterator(chunk_size=2000):
             claim_of_row.append(claim)
-            buffers.append(bytes(vector))
+            if sha not in row_of_text:
+                row_of_text[sha] = len(buffers)
+                buffers.append(bytes(vector))
+            rows.append(row_of_text[sha])
         if not buffers:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(generation, np.zeros((0, 0), dtype=np.float32), empty, empty)
+            return cls(generation, np.zeros((0, 0), dtype=np.float32), empty, empty, empty)
         matrix = np.frombuffer(b"".join(buffers), dtype="<f4").reshape(len(buffers), -1)
         row_claims = np.asarray(claim_of_row, dtype=np.int64)
         starts = np.flatnonzero(np.r_[True, row_claims[1:] != row_claims[:-1]])
-        return cls(generation, np.ascontiguousarray(matrix), row_claims[starts], starts)
+        return cls(
+            generation,
+            np.ascontiguousarray(matrix),
+            np.asarray(rows, dtype=np.intp),
+            row_claims[starts],
+            starts,
+        )
 
     def similarities(self, queries: np.ndarray) -> np.ndarray:
         """(queries, claims): each claim's best cosine similarity over its rows."""
         if not len(self.claims):
             return np.zeros((len(queries), 0), dtype=np.float32)
-        rows = queries @ self.matrix.T
-        return np.maximum.reduceat(rows, self.starts, axis=1)
+        by_text = queries @ self.matrix.T
+        return np.maximum.reduceat(by_text[:, self.rows], self.starts, axis=1)
 
 
 _cache: dict[str, VectorIndex] = {}

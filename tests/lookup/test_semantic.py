@@ -9,9 +9,15 @@ from django.test import override_settings
 from django.urls import reverse
 
 from claims.models import Claim
-from claims.services import citation_delete, claim_retract, claim_update
+from claims.services import citation_add, citation_delete, claim_retract, claim_update
 from lookup import hybrid, index, search
-from lookup.encoder import DEFAULT_MODEL, Encoder, ModelProvenanceError, configured_model
+from lookup.encoder import (
+    DEFAULT_MODEL,
+    Encoder,
+    ModelProvenanceError,
+    configured_model,
+    get_encoder,
+)
 from lookup.evaluation import evaluate, load_evaluation
 from lookup.models import Embedding
 
@@ -182,6 +188,28 @@ def test_reindex_with_nothing_stale_embeds_nothing():
     out = StringIO()
     call_command("reindex", stdout=out)
     assert "0 texts embedded" in out.getvalue()
+
+
+def test_the_index_holds_each_distinct_text_once_and_gives_each_claim_its_best_row():
+    skripal = claim(SKRIPAL)
+    other = Claim.objects.published().exclude(pk=skripal.pk).order_by("pk").first()
+    passage = skripal.citations.first().passage
+    citation_add(claim=other, passage=passage, stance="neutral")  # a passage cited twice
+    index.catch_up()
+    loaded = index.current_index(sync=False)
+    stored = Embedding.objects.filter(claim__status=Claim.Status.PUBLISHED)
+    assert len(loaded.rows) == stored.count()
+    assert len(loaded.matrix) == len(set(stored.values_list("text_sha256", flat=True)))
+    assert len(loaded.matrix) < len(loaded.rows)
+
+    query = get_encoder().encode([REWORDED_SKRIPAL])
+    best: dict[int, float] = {}
+    for pk, vector in stored.values_list("claim_id", "vector"):
+        similarity = float(np.frombuffer(bytes(vector), dtype="<f4") @ query[0])
+        best[pk] = max(best.get(pk, -1.0), similarity)
+    found = dict(zip(loaded.claims.tolist(), loaded.similarities(query)[0].tolist(), strict=True))
+    assert found.keys() == best.keys()
+    assert all(abs(found[pk] - best[pk]) < 1e-5 for pk in best)
 
 
 # --- the hybrid lookup --------------------------------------------------------------------
