@@ -11,7 +11,7 @@ serves it (config/gunicorn.py, DJANGO_DEBUG=0, the production settings over
 plain HTTP, throttles out of the way) next to the floor (bench/floor.py, same
 gunicorn configuration), and wrk loads each endpoint of both at each
 concurrency for a bounded time. The table, with the machine and the plans of
-the list queries, goes to bench/results/<date>-<machine>.md and is printed.
+the list queries, goes to bench/results/<date>-<time>-<machine>.md and is printed.
 
 Work files (corpus files, SQLite databases, static files, logs) are in
 bench/scratch/ (not committed); PostgreSQL databases are named <--postgres>_<size>.
@@ -657,7 +657,7 @@ def main() -> None:
         runs[engine] = run
 
     text = report(runs, args, started, facts)
-    output = RESULTS / f"{started:%Y-%m-%d}-{facts['host']}.md"
+    output = RESULTS / f"{started:%Y-%m-%d-%H%M}-{facts['host']}.md"
     output.write_text(text, encoding="utf-8")
     print(text)
     log(f"written to {output.relative_to(ROOT)}")
