@@ -56,7 +56,7 @@ import numpy as np
 from claims.models import Claim
 from lookup import search
 from lookup.encoder import get_encoder
-from lookup.index import catch_up, current_index
+from lookup.index import VectorIndex, catch_up, current_index
 from lookup.search import MAX_LIMIT, SENTENCE_END, PassageSnippet
 
 SEMANTIC_FLOOR = 0.64
@@ -148,7 +148,7 @@ def lookup_many(
     for text, group in zip(texts, parts, strict=True):
         best = similarities[row : row + len(group)].max(axis=0)
         row += len(group)
-        results.append(_rank(text, best, index.claims, limit, mode, floor, complete))
+        results.append(_rank(text, best, index, limit, mode, floor, complete))
     _add_claim_snippets(results)
     return results
 
@@ -156,7 +156,7 @@ def lookup_many(
 def _rank(
     text: str,
     similarity: np.ndarray,
-    claims: np.ndarray,
+    index: VectorIndex,
     limit: int,
     mode: str,
     floor: float,
@@ -171,15 +171,21 @@ def _rank(
     accepted = np.flatnonzero(similarity >= floor)
     if len(accepted) > SEMANTIC_CANDIDATES:
         accepted = accepted[np.argsort(-similarity[accepted])[:SEMANTIC_CANDIDATES]]
-    candidates = {int(claims[i]): float(similarity[i]) for i in accepted}
+    candidates = {int(index.claims[i]): float(similarity[i]) for i in accepted}
     words: dict[int, search.Match] = {}
     found = []
     if mode == "hybrid" and complete:
         # Every published claim is in the index: its claims are the count the words need.
-        words = search.score_claims(text, candidates, floor=WORD_CANDIDATE_FLOOR, total=len(claims))
+        words = search.score_claims(
+            text,
+            candidates,
+            floor=WORD_CANDIDATE_FLOOR,
+            total=len(index.claims),
+            version=index.generation,  # moves with every change of an embedded text
+        )
     elif mode == "hybrid":
         matches = search.lookup(text, limit=MAX_LIMIT, floor=WORD_CANDIDATE_FLOOR)
-        embedded = np.isin([match.claim for match in matches], claims)
+        embedded = np.isin([match.claim for match in matches], index.claims)
         for match, is_embedded in zip(matches, embedded, strict=True):
             if is_embedded:
                 words[match.claim] = match

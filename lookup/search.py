@@ -74,6 +74,7 @@ import itertools
 import json
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -513,8 +514,43 @@ def lookup(text: str, *, limit: int = 10, floor: float = RELEVANCE_FLOOR) -> lis
     ]
 
 
+class _Counts:
+    """Terms' claim counts (`frequencies()`) kept by this process for one version of the corpus."""
+
+    def __init__(self):
+        self.version: object = None
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def frequencies(
+        self, index: SearchIndex, terms: Sequence[Term], total: int, version: object
+    ) -> list[int]:
+        with self.lock:
+            if version != self.version:
+                self.version, self.counts = version, {}
+            missing = [term for term in terms if term.text not in self.counts]
+        if missing:
+            _, counted = index.frequencies(missing, total)
+            with self.lock:
+                if version == self.version:
+                    self.counts.update(zip((t.text for t in missing), counted, strict=True))
+            found = dict(zip((t.text for t in missing), counted, strict=True))
+        else:
+            found = {}
+        with self.lock:
+            return [found.get(term.text, self.counts.get(term.text, 0)) for term in terms]
+
+
+_counts = _Counts()
+
+
 def score_claims(
-    text: str, claims: Iterable[int], *, floor: float = 0.0, total: int | None = None
+    text: str,
+    claims: Iterable[int],
+    *,
+    floor: float = 0.0,
+    total: int | None = None,
+    version: object = None,
 ) -> dict[int, Match]:
     """What `lookup` gives each of these claims for `text`, without searching the others.
 
@@ -523,6 +559,9 @@ def score_claims(
     in a few queries rather than a search of the whole index. Claims scoring
     below `floor` (or 0) are left out. `total`: the number of published claims,
     if the caller knows it (it weighs the terms), so that it is not counted again.
+    `version`: with `total`, a value that changes whenever a published claim's
+    text or passages do (the semantic index's generation): the terms' counts are
+    then kept by the process for that version, not counted again for every lookup.
     """
     statement = parse_statement(text)
     terms = statement.terms
@@ -530,7 +569,10 @@ def score_claims(
     if not terms or not claims:
         return {}
     index = search_index()
-    total, frequencies = index.frequencies(terms, total)
+    if total is not None and version is not None:
+        frequencies = _counts.frequencies(index, terms, total, version)
+    else:
+        total, frequencies = index.frequencies(terms, total)
     ranking = _Ranking(term_weights(terms, frequencies, max(total, 1)), statement.parts, floor)
     ranking.complete(index, terms, claims)
     scored = [
@@ -826,25 +868,46 @@ class PostgresSearchIndex:
         """(term index, field bit, claim) for these terms found in these claims."""
         if not indexes or not claims:
             return []
-        # For a few claims, test each one's vectors; for many, read the term's
-        # claims from the GIN indexes (no vector is read) and keep those wanted.
-        many = len(claims) > self.SEEK_CLAIMS
-        restriction = "" if many else " AND claim_id = ANY(%s)"
+        if len(claims) <= self.SEEK_CLAIMS:
+            return self._fields_of_few(terms, indexes, claims)
+        # For many, read the term's claims from the GIN indexes (no vector is read)
+        # and keep those wanted.
         branches, params = [], []
         for index in indexes:
             for bit, column in self.COLUMNS:
                 branches.append(
                     f"SELECT {index:d}, claim_id, {bit:d} FROM claims_search "
-                    f"WHERE {column} @@ {self._tsquery()}{restriction}"
+                    f"WHERE {column} @@ {self._tsquery()}"
                 )
-                params += [_tsquery_term(terms[index])] + ([] if many else [list(claims)])
+                params.append(_tsquery_term(terms[index]))
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(branches), params)
             rows = cursor.fetchall()
-        if many:
-            wanted = set(claims)
-            rows = [row for row in rows if row[1] in wanted]
-        return rows
+        wanted = set(claims)
+        return [row for row in rows if row[1] in wanted]
+
+    def _fields_of_few(
+        self, terms: Sequence[Term], indexes: Sequence[int], claims: Sequence[int]
+    ) -> list[tuple[int, int, int]]:
+        """`fields()` for a few claims: their rows read by id, each term tested in each."""
+        tests, params = [], []
+        for index in indexes:
+            for _, column in self.COLUMNS:
+                tests.append(f"{column} @@ {self._tsquery()}")
+                params.append(_tsquery_term(terms[index]))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT claim_id, {', '.join(tests)} FROM claims_search WHERE claim_id = ANY(%s)",
+                [*params, list(claims)],
+            )
+            rows = cursor.fetchall()
+        found = []
+        for claim, *matched in rows:
+            for position, hit in enumerate(matched):
+                if hit:
+                    index = indexes[position // len(self.COLUMNS)]
+                    found.append((index, claim, self.COLUMNS[position % len(self.COLUMNS)][0]))
+        return found
 
     def _headline(self, column: str) -> str:
         """SQL marking the matches of the query (first parameter) in `column`."""

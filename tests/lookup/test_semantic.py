@@ -275,6 +275,17 @@ def test_hybrid_scores_only_its_candidates_words_unless_claims_wait_to_be_embedd
     assert searched == [(REWORDED_SKRIPAL,)]
 
 
+def test_hybrid_word_scores_follow_a_write_though_the_processes_keep_the_terms_counts():
+    first = hybrid.lookup(REWORDED_SKRIPAL)[0]  # the terms' counts are kept from here
+    others = Claim.objects.published().exclude(text__icontains="Skripal").order_by("pk")[:3]
+    for other in others:  # "Skripal" in more claims: it weighs less in the statement
+        claim_update(claim=other, text=other.text + " (Skripal)")
+    again = hybrid.lookup(REWORDED_SKRIPAL)[0]
+    assert again.claim == first.claim
+    assert again.words != first.words
+    assert again.words == search.score_claims(REWORDED_SKRIPAL, [again.claim])[again.claim].score
+
+
 def test_hybrid_says_words_matched_and_keeps_the_word_snippets():
     first = hybrid.lookup(REWORDED_SKRIPAL)[0]
     assert first.matched == ("meaning", "words")
