@@ -1,6 +1,6 @@
 """Claims read as rows, not model instances: the one reader of what a claim shows.
 
-The export shows claims with their topics, citations
+The list, the detail and the export show claims with their topics, citations
 (with passage, source and author) and relations. Building and prefetching model
 instances for these was most of a request's time; here each kind is read as
 `values()` rows, a constant number of queries for any number of claims, and
@@ -30,8 +30,14 @@ REFERENCE_FIELDS = ["uuid", "slug", "text", "status"]
 
 
 def shown_claims(rows: list[dict]) -> Iterator[dict]:
-    """The representation of each claim of `rows` (CLAIM_FIELDS), read in four more queries."""
-    ids = [row["pk"] for row in rows]
+    """The representation of each claim of `rows` (CLAIM_FIELDS), in their order.
+
+    Four more queries whatever the number of rows (none for no rows): the claims'
+    topics, their citations, and their relations from and to them.
+    """
+    if not rows:
+        return
+    ids = sorted(row["pk"] for row in rows)
     topics = defaultdict(list)
     through = Claim.topics.through.objects.filter(of_claims("claim_id", ids))
     for claim_id, slug in through.order_by("topic__slug").values_list("claim_id", "topic__slug"):
