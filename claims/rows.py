@@ -51,8 +51,14 @@ def shown_claims(rows: list[dict]) -> Iterator[dict]:
     relations = defaultdict(list)
     for this, other in (("subject", "object"), ("object", "subject")):
         role = 0 if this == "subject" else 1
-        related = ClaimRelation.objects.filter(of_claims(f"{this}_id", ids)).values_list(
-            f"{this}_id", "id", "kind", *(f"{other}__{name}" for name in REFERENCE_FIELDS)
+        # Unordered: relation_roles() orders them by id. Their default order (by subject)
+        # joins the claims, and led SQLite to scan them all for one claim's relations.
+        related = (
+            ClaimRelation.objects.filter(of_claims(f"{this}_id", ids))
+            .order_by()
+            .values_list(
+                f"{this}_id", "id", "kind", *(f"{other}__{name}" for name in REFERENCE_FIELDS)
+            )
         )
         for claim_id, pk, kind, *reference in related:
             claim = SimpleNamespace(**dict(zip(REFERENCE_FIELDS, reference, strict=True)))
