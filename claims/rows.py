@@ -32,8 +32,8 @@ REFERENCE_FIELDS = ["uuid", "slug", "text", "status"]
 def shown_claims(rows: list[dict]) -> Iterator[dict]:
     """The representation of each claim of `rows` (CLAIM_FIELDS), in their order.
 
-    Four more queries whatever the number of rows (none for no rows): the claims'
-    topics, their citations, and their relations from and to them.
+    Three more queries whatever the number of rows (none for no rows): the claims'
+    topics, their citations, and their relations either way.
     """
     if not rows:
         return
@@ -49,20 +49,25 @@ def shown_claims(rows: list[dict]) -> Iterator[dict]:
     for row in cited:
         citations[row["claim_id"]].append(shown_citation(row))
     relations = defaultdict(list)
-    for this, other in (("subject", "object"), ("object", "subject")):
-        role = 0 if this == "subject" else 1
-        # Unordered: relation_roles() orders them by id. Their default order (by subject)
-        # joins the claims, and led SQLite to scan them all for one claim's relations.
-        related = (
-            ClaimRelation.objects.filter(of_claims(f"{this}_id", ids))
-            .order_by()
-            .values_list(
-                f"{this}_id", "id", "kind", *(f"{other}__{name}" for name in REFERENCE_FIELDS)
-            )
+    # Both ways in one query, unordered: relation_roles() orders them by id. (Their
+    # default order, by subject, joins the claims, and led SQLite to scan them all.)
+    related = (
+        ClaimRelation.objects.filter(of_claims("subject_id", ids) | of_claims("object_id", ids))
+        .order_by()
+        .values_list(
+            *("id", "kind", "subject_id", "object_id"),
+            *(f"{end}__{name}" for end in ("subject", "object") for name in REFERENCE_FIELDS),
         )
-        for claim_id, pk, kind, *reference in related:
-            claim = SimpleNamespace(**dict(zip(REFERENCE_FIELDS, reference, strict=True)))
-            relations[claim_id].append((pk, ROLES[kind][role], claim))
+    )
+    width = len(REFERENCE_FIELDS)
+    for pk, kind, subject_id, object_id, *references in related:
+        subject, object_ = (
+            SimpleNamespace(**dict(zip(REFERENCE_FIELDS, values, strict=True)))
+            for values in (references[:width], references[width:])
+        )
+        # A claim of a range that was not asked for is never looked up (see of_claims).
+        relations[subject_id].append((pk, ROLES[kind][0], object_))
+        relations[object_id].append((pk, ROLES[kind][1], subject))
     for row in rows:
         yield claim_representation(
             SimpleNamespace(**row),
