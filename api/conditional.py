@@ -132,10 +132,15 @@ class VersionedMixin:
     `self.expected()` to the services that write. Its model's QuerySet has
     `with_validators()`, annotating `embedded_version` and `last_modified`.
     A list's Last-Modified is `list_last_modified()` (an expression, None: none).
+
+    A viewset that shows its records from rows rather than model instances names
+    the fields it reads (`row_fields`) and how rows are shown (`represent_rows`):
+    its list and detail then build no model instance.
     """
 
     versioned = True
     output_serializer_class = None  # how one record is shown, if not get_serializer_class()
+    row_fields: list[str] | None = None  # set: reads show `represent_rows()` of these fields
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def expected(self) -> frozenset[int] | None:
@@ -149,6 +154,10 @@ class VersionedMixin:
     def represent(self, record) -> dict:
         serializer_class = self.output_serializer_class or self.get_serializer_class()
         return serializer_class(record, context=self.get_serializer_context()).data
+
+    def represent_rows(self, rows: list[dict]) -> list[dict]:
+        """How rows of `row_fields` are shown, in their order (with `row_fields` only)."""
+        raise NotImplementedError
 
     def represent_record(self, record) -> dict | None:
         """The record for an error body (412's `current`, 409's `existing`)."""
@@ -199,21 +208,30 @@ class VersionedMixin:
         # One query reads the record with its validators; what it embeds is read after
         # the 304 check (none for a 304). A write in between leaves an ETag older than the
         # body, so the next conditional read gets the newer body, never a wrong 304.
+        # With `row_fields`, the record is that query's row, and what it embeds is read
+        # as rows too.
         queryset = self.filter_queryset(self.get_queryset())
         embedded = queryset._prefetch_related_lookups
         field = self.lookup_url_kwarg or self.lookup_field
-        record = get_object_or_404(
-            queryset.prefetch_related(None).with_validators(),
-            **{self.lookup_field: self.kwargs[field]},
-        )
+        records = queryset.prefetch_related(None).with_validators()
+        if self.row_fields is not None:
+            records = records.values(*self.row_fields, *VALIDATOR_FIELDS)
+        record = get_object_or_404(records, **{self.lookup_field: self.kwargs[field]})
         self.check_object_permissions(request, record)
         validators = Validators.of_record(
-            record.version, record.embedded_version, record.last_modified
+            *(
+                record[name] if self.row_fields is not None else getattr(record, name)
+                for name in VALIDATOR_FIELDS
+            )
         )
         if response := self.not_modified(validators):
             return response
-        prefetch_related_objects([record], *embedded)
-        return Response(self.represent(record), headers=self.conditional_headers(validators))
+        if self.row_fields is not None:
+            data = self.represent_rows([record])[0]
+        else:
+            prefetch_related_objects([record], *embedded)
+            data = self.represent(record)
+        return Response(data, headers=self.conditional_headers(validators))
 
     def list_last_modified(self):
         """An expression for a list's Last-Modified, or None: lists of this kind have none."""
@@ -227,6 +245,24 @@ class VersionedMixin:
         digest.update(f"{paginator.get_next_link()} {paginator.get_previous_link()}".encode())
         last_modified = page[0].get("list_last_modified") if page else None
         return Validators(digest.hexdigest()[:32], last_modified)
+
+    def represent_page(self, page: list[dict]) -> list:
+        """The records of a page's rows (`pk` first), shown in the page's order.
+
+        Read again by `get_queryset()`, so that a record that left it since the page
+        was read is left out.
+        """
+        pks = [row["pk"] for row in page]
+        if self.row_fields is None:
+            records = self.get_queryset().in_bulk(pks)
+            return self.get_serializer([records[pk] for pk in pks if pk in records], many=True).data
+        if not pks:
+            return []
+        rows = (
+            self.get_queryset().prefetch_related(None).filter(pk__in=pks).values(*self.row_fields)
+        )
+        records = {row["pk"]: row for row in rows}
+        return self.represent_rows([records[pk] for pk in pks if pk in records])
 
     def list(self, request, *args, **kwargs):
         """A page, its validators read first (one query of ids, versions and times)."""
@@ -248,9 +284,7 @@ class VersionedMixin:
         validators = self.page_validators(page, paginator)
         if response := self.not_modified(validators):
             return response
-        records = self.get_queryset().in_bulk([row["pk"] for row in page])
-        shown = [records[row["pk"]] for row in page if row["pk"] in records]
-        response = paginator.get_paginated_response(self.get_serializer(shown, many=True).data)
+        response = paginator.get_paginated_response(self.represent_page(page))
         for header, value in self.conditional_headers(validators).items():
             response[header] = value
         return response

@@ -40,6 +40,7 @@ from claims.jsonld import (
     claim_review_list,
 )
 from claims.models import ChangeKind, ChangeOperation, Citation, Claim, ClaimRelation
+from claims.rows import CLAIM_FIELDS, shown_claims
 from claims.serializers import (
     CitationCreateSerializer,
     CitationDetailSerializer,
@@ -350,6 +351,7 @@ class ClaimViewSet(
 
     serializer_class = ClaimSerializer
     output_serializer_class = ClaimSerializer
+    row_fields = CLAIM_FIELDS  # the list and the detail read rows (claims.rows)
     delete_service = claim_delete
     filterset_class = ClaimFilter
     ordering_fields = ["created_at", "updated_at", "slug"]
@@ -358,11 +360,15 @@ class ClaimViewSet(
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):
-        # The verdicts are counted from the prefetched citations (ClaimSerializer).
+        # The verdicts are counted from the citations shown: prefetched here for the
+        # writes' responses (ClaimSerializer), read as rows by the list and the detail.
         claims = Claim.objects.with_citations().with_relations()
         if self.action == "list" and "status" not in self.request.query_params:
             claims = claims.listed()
         return claims
+
+    def represent_rows(self, rows):
+        return list(shown_claims(rows))
 
     def list_last_modified(self):
         return latest_change_at()
@@ -524,6 +530,9 @@ class CitationViewSet(
     ordering = ("-created_at", "-id")
     ordering_fields = ["created_at", "updated_at"]
     lookup_value_regex = ID_PATTERN
+
+    def represent_rows(self, rows):
+        return list(shown_claims(rows))
 
     def list_last_modified(self):
         return latest_change_at()

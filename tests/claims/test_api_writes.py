@@ -26,6 +26,22 @@ def new_claim(**overrides) -> dict:
     }
 
 
+def test_a_writes_response_is_the_claim_as_its_detail_and_the_list_then_show_it(
+    curator_api, corpus
+):
+    """Writes answer with the claim built from instances; reads build it from rows."""
+    created = curator_api.post(reverse("claim-list"), new_claim(), format="json")
+    assert created.status_code == 201, created.json()
+    url = reverse("claim-detail", kwargs={"id": created.json()["id"]})
+    changed = curator_api.patch(url, {"topics": ["skripal", "sanctions"]}, format="json")
+    assert changed.status_code == 200, changed.json()
+    detail = curator_api.get(url)
+    assert detail.content == changed.content
+    assert detail["ETag"] == changed["ETag"]
+    page = curator_api.get(reverse("claim-list"), {"page_size": 1}).json()
+    assert page["results"] == [changed.json()]
+
+
 def test_curator_creates_a_claim_citing_a_seed_passage_by_quote(curator_api, curator, corpus):
     response = curator_api.post(reverse("claim-list"), new_claim(), format="json")
     assert response.status_code == 201, response.json()

@@ -12,6 +12,7 @@ import pytest
 from rest_framework import serializers
 
 from claims.models import Claim, Stance
+from claims.rows import CLAIM_FIELDS, shown_claims
 from claims.serializers import (
     CitationSerializer,
     ClaimRelationRoleSerializer,
@@ -121,6 +122,29 @@ def test_relations_are_represented_as_the_fields_give_them(corpus):
     instances = [{"id": pk, "role": role, "claim": other} for pk, role, other in relations]
     assert data == ClaimRelationRoleSerializer(instances, many=True).data
     assert [relation["role"] for relation in data] == ["duplicated_by", "refines", "contradicts"]
+
+
+def test_claims_read_as_rows_are_shown_as_the_serializer_shows_their_instances(source):
+    """The list, the detail and the export read rows; writes' responses show instances."""
+    odd = claim_create(
+        text="Japan\u2028kept its diplomats home \u2014 alone.", period_end=date(2018, 4, 30)
+    )
+    citation_add(claim=odd, source=source, quote=SUPPORTING, stance=Stance.REFUTES, author=None)
+    citation_add(claim=odd, source=source, quote=SUPPORTING[:30], stance=Stance.SUPPORTS)
+    first, second, third = Claim.objects.exclude(pk=odd.pk).order_by("pk")[:3]
+    relation_add(subject=odd, object=first, kind="duplicates")
+    relation_add(subject=second, object=odd, kind="refines")
+    relation_add(subject=first, object=third, kind="contradicts")
+    claim_retract(claim=third, reason="Checked again.")
+    # Newest first, as a page reads them: the rows' order is kept, whatever their ids.
+    claims = Claim.objects.order_by("-created_at", "-id")
+    by_pk = {claim.pk: ClaimSerializer(claim).data for claim in shown(claims)}
+    rows = list(claims.values(*CLAIM_FIELDS))
+    assert len(rows) > 20
+    assert list(shown_claims(rows)) == [by_pk[row["pk"]] for row in rows]
+    scattered = rows[::7]
+    assert list(shown_claims(scattered)) == [by_pk[row["pk"]] for row in scattered]
+    assert list(shown_claims([])) == []
 
 
 @pytest.mark.parametrize(
