@@ -32,3 +32,10 @@ errorlog = "-"
 # Gunicorn 25+ opens a control socket at one per-user path; several servers on one
 # machine (other checkouts, the tests' servers) would take it from each other.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Each worker loads the lookup's model and vectors before it takes a request."""
+    from lookup.index import load_at_start
+
+    load_at_start()

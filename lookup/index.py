@@ -36,12 +36,13 @@ import itertools
 import logging
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Max
 
 from claims.models import Change, ChangeKind, Citation, Claim
@@ -391,6 +392,30 @@ def forget_loaded_vectors() -> None:
     """Drop this process's vectors: the next lookup loads them from the database."""
     with _cache_lock:
         _cache.clear()
+
+
+def load_at_start() -> None:
+    """Load the encoder and this process's vectors now: for a server's worker as it starts.
+
+    Loading takes seconds at 10^5 claims; done here, no request waits for it. If
+    it fails (a database not migrated yet, missing weights), the worker still
+    serves, and the first lookup tries again (and reports the error).
+    """
+    started = time.perf_counter()
+    try:
+        get_encoder()
+        loaded = current_index(sync=False)
+    except Exception as error:  # noqa: BLE001 (a worker must start whatever fails here)
+        logger.warning("The semantic index was not loaded at start: %s", error)
+        return
+    finally:
+        connections.close_all()  # requests run in other threads, with their own
+    logger.info(
+        "Semantic index loaded: %d vectors of %d claims in %.1f s.",
+        len(loaded.rows),
+        len(loaded.claims),
+        time.perf_counter() - started,
+    )
 
 
 def current_index(*, sync: bool = True) -> VectorIndex:

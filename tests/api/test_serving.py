@@ -122,3 +122,16 @@ def test_the_served_app_is_ready_with_its_database_and_cache(production_server):
     reply = fetch(f"{production_server.url}/readyz")
     assert reply.status == 200
     assert json.loads(reply.body)["failing"] == []
+
+
+def test_each_worker_loads_the_semantic_index_before_it_takes_a_request(production_server):
+    lines = [
+        json.loads(line)
+        for line in production_server.log_text().splitlines()
+        if line.startswith("{")
+    ]
+    loaded = [line for line in lines if line["message"].startswith("Semantic index loaded:")]
+    assert len(loaded) == 1  # the one worker, before the fixture's first request answered
+    assert loaded[0]["logger"] == "lookup.index"
+    reply = fetch(f"{production_server.url}/api/v1/claims/lookup/?q=Skripal")
+    assert reply.status == 200
