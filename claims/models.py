@@ -264,15 +264,16 @@ def claim_validators() -> dict[str, Expression]:
     }
 
 
-# What a claim shows of its citations, their passages, sources and authors.
+# What a claim shows of the records its citations embed (CitationSerializer), by the
+# citation's path to each: read by `shown()` as instances and by claims.rows as rows.
+SHOWN_PASSAGE_FIELDS = ["exact", "prefix", "suffix", "start", "end"]
+SHOWN_SOURCE_FIELDS = ["slug", "title", "outlet", "published_on", "published_precision", "url"]
+SHOWN_AUTHOR_FIELDS = ["slug", "name", "kind"]
 CITATION_SHOWN_FIELDS = [
-    *("claim", "stance", "attribution", "note", "passage", "author"),
-    *(f"passage__{name}" for name in ("exact", "prefix", "suffix", "start", "end", "source")),
-    *(
-        f"passage__source__{name}"
-        for name in ("slug", "title", "outlet", "published_on", "published_precision", "url")
-    ),
-    *(f"author__{name}" for name in ("slug", "name", "kind")),
+    *("claim", "stance", "attribution", "note", "passage", "author", "passage__source"),
+    *(f"passage__{name}" for name in SHOWN_PASSAGE_FIELDS),
+    *(f"passage__source__{name}" for name in SHOWN_SOURCE_FIELDS),
+    *(f"author__{name}" for name in SHOWN_AUTHOR_FIELDS),
 ]
 
 # The versions of the records a citation's representation embeds: its passage, the

@@ -14,7 +14,14 @@ from types import SimpleNamespace
 
 from django.db.models import Q
 
-from claims.models import Citation, Claim, ClaimRelation
+from claims.models import (
+    SHOWN_AUTHOR_FIELDS,
+    SHOWN_PASSAGE_FIELDS,
+    SHOWN_SOURCE_FIELDS,
+    Citation,
+    Claim,
+    ClaimRelation,
+)
 from claims.serializers import ROLES, claim_representation
 
 # What a claim shows of itself (ClaimSerializer), of its citations and of related claims.
@@ -23,9 +30,9 @@ CLAIM_FIELDS = [
     *("retraction_reason", "reviewed_at", "created_at", "updated_at"),
 ]
 CITATION_FIELDS = ["claim_id", "id", "stance", "attribution", "note", "author_id", "passage_id"]
-AUTHOR_FIELDS = ["slug", "name", "kind"]
-PASSAGE_FIELDS = ["exact", "prefix", "suffix", "start", "end", "source_id"]
-SOURCE_FIELDS = ["slug", "title", "outlet", "published_on", "published_precision", "url"]
+AUTHOR_FIELDS = SHOWN_AUTHOR_FIELDS
+PASSAGE_FIELDS = [*SHOWN_PASSAGE_FIELDS, "source_id"]
+SOURCE_FIELDS = SHOWN_SOURCE_FIELDS
 REFERENCE_FIELDS = ["uuid", "slug", "text", "status"]
 
 

@@ -531,9 +531,6 @@ class CitationViewSet(
     ordering_fields = ["created_at", "updated_at"]
     lookup_value_regex = ID_PATTERN
 
-    def represent_rows(self, rows):
-        return list(shown_claims(rows))
-
     def list_last_modified(self):
         return latest_change_at()
 

@@ -192,17 +192,7 @@ def _rank(
             elif match.score >= search.RELEVANCE_FLOOR:
                 # Not embedded yet (a bulk import waiting for `manage.py reindex`): the
                 # words alone, at the word lookup's own floor, until it is.
-                found.append(
-                    HybridMatch(
-                        claim=match.claim,
-                        score=match.score,
-                        similarity=0.0,
-                        words=match.score,
-                        matched=(WORDS,),
-                        claim_snippet=match.claim_snippet,
-                        passages=match.passages,
-                    )
-                )
+                found.append(_by_words(match))
     for claim, meaning in candidates.items():
         meaning = max(meaning, 0.0)
         word_match = words.get(claim)
@@ -224,18 +214,20 @@ def _rank(
 
 
 def _words_only(text: str, limit: int) -> list[HybridMatch]:
-    return [
-        HybridMatch(
-            claim=match.claim,
-            score=match.score,
-            similarity=0.0,
-            words=match.score,
-            matched=(WORDS,),
-            claim_snippet=match.claim_snippet,
-            passages=match.passages,
-        )
-        for match in search.lookup(text, limit=limit)
-    ]
+    return [_by_words(match) for match in search.lookup(text, limit=limit)]
+
+
+def _by_words(match: search.Match) -> HybridMatch:
+    """A claim found by its words alone: their score is its score."""
+    return HybridMatch(
+        claim=match.claim,
+        score=match.score,
+        similarity=0.0,
+        words=match.score,
+        matched=(WORDS,),
+        claim_snippet=match.claim_snippet,
+        passages=match.passages,
+    )
 
 
 def _add_claim_snippets(results: list[list[HybridMatch]]) -> None:

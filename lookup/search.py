@@ -528,17 +528,23 @@ class _Counts:
         with self.lock:
             if version != self.version:
                 self.version, self.counts = version, {}
-            missing = [term for term in terms if term.text not in self.counts]
+            known = {
+                term.text: self.counts[term.text] for term in terms if term.text in self.counts
+            }
+        missing = [term for term in terms if term.text not in known]
         if missing:
-            _, counted = index.frequencies(missing, total)
+            counted = dict(
+                zip(
+                    (term.text for term in missing),
+                    index.frequencies(missing, total)[1],
+                    strict=True,
+                )
+            )
+            known.update(counted)
             with self.lock:
                 if version == self.version:
-                    self.counts.update(zip((t.text for t in missing), counted, strict=True))
-            found = dict(zip((t.text for t in missing), counted, strict=True))
-        else:
-            found = {}
-        with self.lock:
-            return [found.get(term.text, self.counts.get(term.text, 0)) for term in terms]
+                    self.counts.update(counted)
+        return [known[term.text] for term in terms]
 
 
 _counts = _Counts()

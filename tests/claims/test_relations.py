@@ -17,6 +17,7 @@ from claims.services import (
     relation_delete,
 )
 from sources.services import AlreadyExists
+from tests.claims.test_admin import claim_form
 
 pytestmark = pytest.mark.django_db
 
@@ -397,26 +398,7 @@ def test_a_duplicate_of_an_unpublished_claim_is_shown_itself(api, corpus):
 
 def admin_claim_form(text: str, **overrides) -> dict:
     passage = seed(SKRIPAL).citations.select_related("passage__source").first().passage
-    return {
-        "text": text,
-        "slug": "",
-        "language": "en",
-        "status": "draft",
-        "retraction_reason": "",
-        "period_start": "",
-        "period_end": "",
-        "citations-TOTAL_FORMS": "1",
-        "citations-INITIAL_FORMS": "0",
-        "citations-MIN_NUM_FORMS": "0",
-        "citations-MAX_NUM_FORMS": "1000",
-        "citations-0-source": str(passage.source_id),
-        "citations-0-quote": passage.exact,
-        "citations-0-stance": "supports",
-        "citations-0-author": "",
-        "citations-0-attribution": "author",
-        "citations-0-note": "",
-        **overrides,
-    }
+    return claim_form(passage.source, passage.exact, text=text, **overrides)
 
 
 def test_the_admin_shows_similar_claims_before_storing_a_new_one(curator_client, corpus):
