@@ -57,6 +57,7 @@ from claims.models import Claim
 from lookup import search
 from lookup.encoder import get_encoder
 from lookup.index import VectorIndex, catch_up, current_index
+from lookup.metonyms import resolve
 from lookup.search import MAX_LIMIT, SENTENCE_END, PassageSnippet
 
 SEMANTIC_FLOOR = 0.64
@@ -94,7 +95,18 @@ def statement_parts(text: str) -> list[str]:
     several ("…travelling to Sochi…, and he even created a cabinet minister…"),
     and its embedding is the average of them all. Each part is embedded and a
     claim keeps its best similarity over them.
+
+    A statement that names countries by their capitals ("Tokyo sanctioned
+    Moscow") also has the parts of its version with the countries' names
+    (lookup/metonyms.py), which is how claims are written.
     """
+    resolved = resolve(text)
+    if resolved != text:
+        return _parts(text) + _parts(resolved)
+    return _parts(text)
+
+
+def _parts(text: str) -> list[str]:
     sentences = [part.strip() for part in SENTENCE_END.split(text) if part.strip()]
     parts = [text] + sentences if len(sentences) > 1 else [text]
     for sentence in sentences:

@@ -19,6 +19,7 @@ from lookup.encoder import (
     get_encoder,
 )
 from lookup.evaluation import evaluate, load_evaluation
+from lookup.metonyms import resolve
 from lookup.models import Embedding
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +236,28 @@ def test_hybrid_returns_nothing_for_any_near_topic_statement_of_the_evaluation_s
     assert hybrid.lookup_many(statements) == [[] for _ in statements]
 
 
+def test_hybrid_reads_capitals_as_their_countries_but_keeps_the_statement_as_written():
+    statement = "Tokyo imposed sanctions on Moscow after the annexation of Crimea."
+    assert hybrid.statement_parts(statement) == [
+        statement,
+        "Japan imposed sanctions on Russia after the annexation of Crimea.",
+    ]
+    assert hybrid.statement_parts("Japan imposed sanctions.") == ["Japan imposed sanctions."]
+
+
+def test_hybrid_finds_a_claim_stated_with_capitals_for_countries_above_the_floor():
+    statement = "Tokyo let every one of the Kremlin's envoys stay put after the Skripal poisoning"
+    as_written = hybrid.semantic_lookup(statement, floor=0)
+    resolved = hybrid.semantic_lookup(resolve(statement), floor=0)
+    best = {slug_of(match.claim): match.similarity for match in as_written}
+    assert best[SKRIPAL] == pytest.approx(
+        max(best[SKRIPAL], {slug_of(m.claim): m.similarity for m in resolved}[SKRIPAL])
+    )
+    found = hybrid.lookup(statement, limit=3)
+    assert slugs(found)[0] == SKRIPAL
+    assert found[0].similarity >= hybrid.SEMANTIC_FLOOR
+
+
 def test_lookup_many_gives_what_lookup_gives_for_each_statement():
     texts = [REWORDED_SKRIPAL, SKATER, TREATY_IN_OTHER_WORDS]
     together = hybrid.lookup_many(texts, limit=3)
@@ -312,13 +335,16 @@ def test_unknown_mode_is_refused():
 
 
 def test_hybrid_keeps_the_original_set_and_rejects_every_near_topic_and_unrelated_statement():
-    """The levels reached by MiniLM-L6 (docs/lookup.md): a guard, not yet the issue's targets."""
+    """The levels reached by MiniLM-L6 with capitals read as countries (docs/lookup.md).
+
+    A guard, not yet the issue's paraphrase targets.
+    """
     report = evaluate(load_evaluation(), mode="hybrid")
     original = report.query_sets["original"]
     paraphrase = report.query_sets["paraphrase"]
-    assert original.recall_at(5) >= 0.97
-    assert original.recall_at(1) >= 0.93
-    assert paraphrase.recall_at(5) >= 0.25
+    assert original.recall_at(5) >= 0.98
+    assert original.recall_at(1) >= 0.95
+    assert paraphrase.recall_at(5) >= 0.44
     assert report.negative_sets["near-topic"].false_matches == []
     assert report.negative_sets["unrelated"].false_matches == []
     words = evaluate(load_evaluation(), mode="words").query_sets["paraphrase"]
