@@ -23,7 +23,8 @@ Staying right
 Search
     Each process holds the model's vectors as one float32 matrix, one row per
     distinct text (a passage cited by many claims is one row), reloaded when
-    IndexState.generation moves. A statement's vector times the matrix gives
+    IndexState.generation moves: from the vectors it holds, reading again only
+    the rows' claims and text hashes, and the vectors of texts it lacks. A statement's vector times the matrix gives
     every text's cosine similarity, spread to the claims that have the text;
     the maximum per claim ranks them. Brute force: exact, and fast enough to ~10^5 claims
     (docs/lookup.md has the numbers and what to do at 10^6).
@@ -159,7 +160,7 @@ def _vectors_for(texts: list[tuple[str, str]], model: str, *, reuse: bool) -> di
     hashes = list({sha for _, sha in texts})
     if reuse:
         for chunk in _chunks(hashes, 500):
-            rows = Embedding.objects.filter(model=model, text_sha256__in=chunk)
+            rows = Embedding.objects.filter(model=model, text_sha256__in=chunk).order_by()
             for sha, vector in rows.values_list("text_sha256", "vector"):
                 vectors.setdefault(sha, np.frombuffer(bytes(vector), dtype="<f4"))
     todo = {sha: text for text, sha in texts if sha not in vectors}
@@ -330,6 +331,36 @@ def embedding_findings(
 # --- searching ------------------------------------------------------------------------
 
 
+class _Storage:
+    """Vectors, one per row, with room after them: indexes reloaded one from another share it.
+
+    An index uses the first rows that were filled when it was built; a later one
+    appends after them, so a request still searching the earlier index is not
+    disturbed.
+    """
+
+    def __init__(self, array: np.ndarray, used: int):
+        self.array = array
+        self.used = used
+
+    def with_rows_after(self, used: int, block: np.ndarray) -> _Storage:
+        """This storage with `block` written after its first `used` rows, or a larger copy."""
+        end = used + len(block)
+        if self.used == used and end <= len(self.array):
+            self.array[used:end] = block
+            self.used = end
+            return self
+        capacity = int(end * 1.05) + 64  # room for a day of curators' edits
+        array = np.empty((capacity, block.shape[1]), dtype=np.float32)
+        array[:used] = self.array[:used]
+        array[used:end] = block
+        return _Storage(array, end)
+
+
+COMPACT_BELOW = 0.75
+"""Share of a reloaded index's vectors still used below which it is compacted."""
+
+
 @dataclass(frozen=True)
 class VectorIndex:
     """The vectors of one model: each distinct text's vector once, and the rows of each claim.
@@ -340,40 +371,92 @@ class VectorIndex:
     """
 
     generation: int
-    matrix: np.ndarray  # (distinct texts, dimensions) float32
+    matrix: np.ndarray  # (texts, dimensions) float32: the storage's used rows
     rows: np.ndarray  # (rows,) the matrix row of each (claim, text) row, grouped by claim
     claims: np.ndarray  # (claims,) the claim of each group
     starts: np.ndarray  # (claims,) the first row of each group
+    texts: dict[str, int]  # the matrix row of each text, by its hash
+    storage: _Storage | None = None
 
     @classmethod
-    def load(cls, model: str, generation: int) -> VectorIndex:
-        embeddings = (
-            Embedding.objects.filter(model=model, claim__status=Claim.Status.PUBLISHED)
-            .order_by("claim_id", "pk")
-            .values_list("claim_id", "text_sha256", "vector")
-        )
-        claim_of_row: list[int] = []
-        row_of_text: dict[str, int] = {}
-        rows: list[int] = []
-        buffers: list[bytes] = []
-        for claim, sha, vector in embeddings.iterator(chunk_size=2000):
-            claim_of_row.append(claim)
-            if sha not in row_of_text:
-                row_of_text[sha] = len(buffers)
-                buffers.append(bytes(vector))
-            rows.append(row_of_text[sha])
-        if not buffers:
+    def load(cls, model: str, generation: int, previous: VectorIndex | None = None) -> VectorIndex:
+        """The index as stored; given the `previous` one, only the vectors it lacks are read.
+
+        After a curator's write most vectors are unchanged: the rows' claims and
+        hashes are read again (a fraction of the vectors' bytes), a vector only
+        for a text the previous index does not hold, and the new vectors are
+        appended to the previous ones. The vectors no row uses any more stay
+        until they are more than a quarter of the matrix; then it is compacted.
+        """
+        embeddings = Embedding.objects.filter(
+            model=model, claim__status=Claim.Status.PUBLISHED
+        ).order_by("claim_id", "text_sha256")  # embedding_model_claim_text_idx
+        if previous is None or previous.storage is None:
+            rows: list[tuple[int, str]] = []
+            vectors: dict[str, bytes] = {}
+            loaded = embeddings.values_list("claim_id", "text_sha256", "vector")
+            for claim, sha, vector in loaded.iterator(chunk_size=2000):
+                rows.append((claim, sha))
+                if sha not in vectors:
+                    vectors[sha] = bytes(vector)
+            return cls._build(generation, rows, vectors)
+        rows = list(embeddings.values_list("claim_id", "text_sha256").iterator(chunk_size=5000))
+        new = list({sha for _, sha in rows if sha not in previous.texts})
+        vectors = {}
+        for chunk in _chunks(new, 500):
+            found = Embedding.objects.filter(model=model, text_sha256__in=chunk).order_by()
+            for sha, vector in found.values_list("text_sha256", "vector"):
+                vectors[sha] = bytes(vector)
+        if len(vectors) < len(new):  # rewritten while being read: read it whole
+            return cls.load(model, generation)
+        return cls._build(generation, rows, vectors, previous)
+
+    @classmethod
+    def _build(
+        cls,
+        generation: int,
+        rows: list[tuple[int, str]],
+        vectors: dict[str, bytes],
+        previous: VectorIndex | None = None,
+    ) -> VectorIndex:
+        """The index of these (claim, text hash) rows, grouped by claim.
+
+        `vectors` holds (little-endian float32 bytes) each text's vector that the
+        previous index does not.
+        """
+        if not rows:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(generation, np.zeros((0, 0), dtype=np.float32), empty, empty, empty)
-        matrix = np.frombuffer(b"".join(buffers), dtype="<f4").reshape(len(buffers), -1)
-        row_claims = np.asarray(claim_of_row, dtype=np.int64)
+            return cls(generation, np.zeros((0, 0), dtype=np.float32), empty, empty, empty, {})
+        used = 0 if previous is None else len(previous.matrix)
+        texts = {} if previous is None else dict(previous.texts)
+        texts.update((sha, used + i) for i, sha in enumerate(vectors))
+        if vectors:
+            dimensions = len(next(iter(vectors.values()))) // 4
+            block = np.frombuffer(b"".join(vectors.values()), dtype="<f4").reshape(-1, dimensions)
+            empty = _Storage(np.zeros((0, dimensions), dtype=np.float32), 0)
+            storage = (previous.storage if previous else empty).with_rows_after(used, block)
+        else:
+            storage = previous.storage
+        end = len(texts) if previous is None else used + len(vectors)
+        text_rows = np.fromiter((texts[sha] for _, sha in rows), dtype=np.intp, count=len(rows))
+        live = np.bincount(text_rows, minlength=end) > 0
+        if previous is not None and live.sum() < COMPACT_BELOW * end:
+            keep = np.flatnonzero(live)
+            moved = np.full(end, -1, dtype=np.intp)
+            moved[keep] = np.arange(len(keep))
+            storage = _Storage(storage.array[keep], len(keep))
+            texts = {sha: int(moved[row]) for sha, row in texts.items() if moved[row] >= 0}
+            text_rows, end = moved[text_rows], len(keep)
+        row_claims = np.asarray([claim for claim, _ in rows], dtype=np.int64)
         starts = np.flatnonzero(np.r_[True, row_claims[1:] != row_claims[:-1]])
         return cls(
             generation,
-            np.ascontiguousarray(matrix),
-            np.asarray(rows, dtype=np.intp),
+            storage.array[:end],
+            text_rows,
             row_claims[starts],
             starts,
+            texts,
+            storage,
         )
 
     def similarities(self, queries: np.ndarray) -> np.ndarray:
@@ -428,5 +511,5 @@ def current_index(*, sync: bool = True) -> VectorIndex:
     with _cache_lock:
         cached = _cache.get(model)
         if cached is None or cached.generation != generation:
-            cached = _cache[model] = VectorIndex.load(model, generation)
+            cached = _cache[model] = VectorIndex.load(model, generation, previous=cached)
         return cached

@@ -32,6 +32,11 @@ class Embedding(models.Model):
         indexes = [
             # A passage cited by several claims is encoded once: its vector is found by hash.
             models.Index(fields=["model", "text_sha256"], name="embedding_model_text_idx"),
+            # A process reloading its vectors reads every row's claim and text hash, not
+            # the vectors: this index alone answers it (a covering index).
+            models.Index(
+                fields=["model", "claim", "text_sha256"], name="embedding_model_claim_text_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

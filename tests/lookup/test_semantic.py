@@ -5,7 +5,9 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Claim
@@ -211,6 +213,42 @@ def test_the_index_holds_each_distinct_text_once_and_gives_each_claim_its_best_r
     found = dict(zip(loaded.claims.tolist(), loaded.similarities(query)[0].tolist(), strict=True))
     assert found.keys() == best.keys()
     assert all(abs(found[pk] - best[pk]) < 1e-5 for pk in best)
+
+
+def test_an_index_reloaded_after_writes_equals_the_index_read_whole():
+    before = index.current_index(sync=False)
+    skripal, retracted = claim(SKRIPAL), claim(PEACE_TREATY)
+    claim_update(claim=skripal, text="Tokyo did not send home any Russian envoys over Skripal.")
+    claim_retract(claim=retracted, reason="A test retraction.")
+    other = Claim.objects.published().exclude(pk=skripal.pk).order_by("pk").first()
+    citation_delete(citation=other.citations.first())
+    citation_add(claim=other, passage=skripal.citations.first().passage, stance="neutral")
+    index.catch_up()
+    generation = index.IndexState.objects.get().generation
+    assert generation != before.generation
+
+    reloaded = index.VectorIndex.load(index.model_id(), generation, previous=before)
+    whole = index.VectorIndex.load(index.model_id(), generation)
+    assert reloaded.claims.tolist() == whole.claims.tolist()
+    assert retracted.pk not in reloaded.claims.tolist()
+    assert reloaded.starts.tolist() == whole.starts.tolist()
+    assert reloaded.texts.keys() >= whole.texts.keys()  # a text no claim has any more stays
+    queries = get_encoder().encode([REWORDED_SKRIPAL, TREATY_IN_OTHER_WORDS, SKATER])
+    assert np.allclose(reloaded.similarities(queries), whole.similarities(queries), atol=1e-6)
+
+
+def test_an_index_reloaded_after_an_edit_reads_only_the_new_texts_vector():
+    before = index.current_index(sync=False)
+    text = "Tokyo did not send home any Russian envoys over Skripal."
+    claim_update(claim=claim(SKRIPAL), text=text)
+    index.catch_up()
+    generation = index.IndexState.objects.get().generation
+    with CaptureQueriesContext(connection) as queries:
+        index.VectorIndex.load(index.model_id(), generation, previous=before)
+    reading_vectors = [q["sql"] for q in queries.captured_queries if '"vector"' in q["sql"]]
+    assert len(reading_vectors) == 1
+    assert index.text_sha256(text) in reading_vectors[0]
+    assert len(queries.captured_queries) == 2
 
 
 # --- the hybrid lookup --------------------------------------------------------------------
