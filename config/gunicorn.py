@@ -35,7 +35,14 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Each worker loads the lookup's model and vectors before it takes a request."""
-    from lookup.index import load_at_start
+    """Each worker loads the lookup's model and vectors before it takes a request.
 
-    load_at_start()
+    Only where the app served has the lookup: the bench's floor (bench/floor.py) is
+    served with this file too, with no app of the project installed.
+    """
+    from django.apps import apps
+
+    if apps.ready and apps.is_installed("lookup"):
+        from lookup.index import load_at_start
+
+        load_at_start()

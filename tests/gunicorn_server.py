@@ -123,8 +123,13 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> Reply:
 
 
 @contextmanager
-def gunicorn(*, env: dict[str, str], tmp_dir: Path, workers: int = 1) -> Iterator[Served]:
-    """Serve the app with gunicorn and `env` until the block ends; wait until every worker is up."""
+def gunicorn(
+    *, env: dict[str, str], tmp_dir: Path, workers: int = 1, app: str | None = None
+) -> Iterator[Served]:
+    """Serve the app with gunicorn and `env` until the block ends; wait until every worker is up.
+
+    `app`: another WSGI application than config/gunicorn.py's (`module:name`).
+    """
     port = free_port()
     log = tmp_dir / f"gunicorn-{port}.log"
     with log.open("wb") as log_file:
@@ -137,6 +142,7 @@ def gunicorn(*, env: dict[str, str], tmp_dir: Path, workers: int = 1) -> Iterato
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
+                *([app] if app else []),
             ],
             cwd=settings.BASE_DIR,
             env=environment(env),

@@ -135,3 +135,15 @@ def test_each_worker_loads_the_semantic_index_before_it_takes_a_request(producti
     assert loaded[0]["logger"] == "lookup.index"
     reply = fetch(f"{production_server.url}/api/v1/claims/lookup/?q=Skripal")
     assert reply.status == 200
+
+
+def test_the_benchs_floor_is_served_with_the_same_gunicorn_configuration(database_url, tmp_path):
+    """bench/floor.py installs no app: the workers' start-up must not load the lookup there."""
+    env = {**PRODUCTION_ENV, **PLAIN_HTTP_ENV, "DATABASE_URL": database_url}
+    with gunicorn(env=env, tmp_dir=tmp_path, app="bench.floor:application") as served:
+        reply = fetch(f"{served.url}/api/v1/claims/?page_size=5")
+        log = served.log_text()
+    assert reply.status == 200, log
+    assert isinstance(json.loads(reply.body)["results"], list)
+    assert "Semantic index loaded" not in log
+    assert "Traceback" not in log
