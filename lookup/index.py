@@ -24,10 +24,11 @@ Search
     Each process holds the model's vectors as one float32 matrix, one row per
     distinct text (a passage cited by many claims is one row), reloaded when
     IndexState.generation moves: from the vectors it holds, reading again only
-    the rows' claims and text hashes, and the vectors of texts it lacks. A statement's vector times the matrix gives
-    every text's cosine similarity, spread to the claims that have the text;
-    the maximum per claim ranks them. Brute force: exact, and fast enough to ~10^5 claims
-    (docs/lookup.md has the numbers and what to do at 10^6).
+    the rows' claims and text hashes, and the vectors of texts it lacks. A
+    statement's vector times the matrix gives every text's cosine similarity,
+    spread to the claims that have the text; the maximum per claim ranks them.
+    Brute force: exact, and fast enough to ~10^5 claims (docs/lookup.md has the
+    numbers and what to do at 10^6).
 """
 
 from __future__ import annotations
