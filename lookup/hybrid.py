@@ -154,13 +154,12 @@ def lookup_many(
     index = current_index(sync=False)
     parts = [statement_parts(text) for text in texts]
     vectors = get_encoder().encode([part for group in parts for part in group])
-    similarities = index.similarities(vectors)  # (parts, claims)
-    results: list[list[HybridMatch]] = []
-    row = 0
-    for text, group in zip(texts, parts, strict=True):
-        best = similarities[row : row + len(group)].max(axis=0)
-        row += len(group)
-        results.append(_rank(text, best, index, limit, mode, floor, complete))
+    # (statements, claims): each claim's best similarity over a statement's parts
+    similarities = index.similarities(vectors, groups=[len(group) for group in parts])
+    results = [
+        _rank(text, best, index, limit, mode, floor, complete)
+        for text, best in zip(texts, similarities, strict=True)
+    ]
     _add_claim_snippets(results)
     return results
 

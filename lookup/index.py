@@ -460,11 +460,20 @@ class VectorIndex:
             storage,
         )
 
-    def similarities(self, queries: np.ndarray) -> np.ndarray:
-        """(queries, claims): each claim's best cosine similarity over its rows."""
+    def similarities(self, queries: np.ndarray, groups: list[int] | None = None) -> np.ndarray:
+        """(queries, claims): each claim's best cosine similarity over its rows.
+
+        `groups`: the queries are the parts of statements, this many each; then
+        (statements, claims), each claim's best over its rows and the statement's
+        parts (the best over the parts is taken per text, before the spread to
+        claims, which costs as much per row as the product).
+        """
+        rows = len(groups) if groups is not None else len(queries)
         if not len(self.claims):
-            return np.zeros((len(queries), 0), dtype=np.float32)
+            return np.zeros((rows, 0), dtype=np.float32)
         by_text = queries @ self.matrix.T
+        if groups is not None and rows < len(queries):
+            by_text = np.maximum.reduceat(by_text, np.r_[0, np.cumsum(groups)[:-1]], axis=0)
         return np.maximum.reduceat(by_text[:, self.rows], self.starts, axis=1)
 
 
