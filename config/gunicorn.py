@@ -42,7 +42,7 @@ def post_worker_init(worker):
     """
     from django.apps import apps
 
-    if apps.ready and apps.is_installed("lookup"):
+    if apps.is_installed("lookup"):
         from lookup.index import load_at_start
 
         load_at_start()

@@ -438,7 +438,7 @@ class VectorIndex:
             storage = (previous.storage if previous else empty).with_rows_after(used, block)
         else:
             storage = previous.storage
-        end = len(texts) if previous is None else used + len(vectors)
+        end = used + len(vectors)
         text_rows = np.fromiter((texts[sha] for _, sha in rows), dtype=np.intp, count=len(rows))
         live = np.bincount(text_rows, minlength=end) > 0
         if previous is not None and live.sum() < COMPACT_BELOW * end:
@@ -465,8 +465,8 @@ class VectorIndex:
 
         `groups`: the queries are the parts of statements, this many each; then
         (statements, claims), each claim's best over its rows and the statement's
-        parts (the best over the parts is taken per text, before the spread to
-        claims, which costs as much per row as the product).
+        parts (taken per text first, so that the spread to claims is done once a
+        statement).
         """
         rows = len(groups) if groups is not None else len(queries)
         if not len(self.claims):

@@ -128,9 +128,8 @@ def resolve(text: str) -> str:
             return name  # part of a longer proper name
         country = PLACES.get(name) or PLACES["t" + name[1:]]  # "The Kremlin"
         if country.startswith("the ") and _ARTICLE_BEFORE.search(before):
-            country = country.removeprefix(
-                "the "
-            )  # "the Washington line": "the United States line"
+            # "the Washington line": "the United States line"
+            country = country.removeprefix("the ")
         if country.startswith("the ") and (name.startswith("The ") or not before.strip()):
             country = "T" + country[1:]  # at a sentence's start
         return country
